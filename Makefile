@@ -1,0 +1,36 @@
+# Developer entry points. Everything runs from the project venv (.venv), made by `make install`.
+SHELL := /bin/bash
+BIN := .venv/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint bench clean-db
+
+define LINT
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+endef
+
+install:
+	@bash scripts/bootstrap.sh
+
+run: install
+	$(BIN)/gridloop up
+
+lint: install
+	$(LINT)
+
+# The local cluster is started unless GRIDLOOP_DATABASE_URL points elsewhere; the tests create
+# their own throwaway databases on that server.
+test: install
+	$(LINT)
+	@if [ -z "$${GRIDLOOP_DATABASE_URL:-}" ]; then $(BIN)/gridloop db start; fi
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@test -f bench/locate.py || { echo "bench/locate.py does not exist yet" >&2; exit 1; }
+	$(BIN)/python bench/locate.py
+
+clean-db:
+	@if [ -x $(BIN)/gridloop ]; then $(BIN)/gridloop db stop; fi
+	rm -rf .gridloop

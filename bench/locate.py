@@ -1,0 +1,574 @@
+"""Benchmark: import a Beijing-scale synthetic district, time `GET /geo/locate` against bare SQL.
+
+Steps: create (dropping first) the database `gridloop_bench`, migrate it, import the synthetic
+district with every check on (generation timed apart from the import), create an auditor and a
+bearer token, start the real server as a subprocess, time `/geo/locate` over HTTP with one
+keep-alive client, time the same lookup SQL (`gridloop.geo.repository.LOCATE_SQL`) from psycopg
+on one prepared connection and from pgbench (`-c 1 -j 1 -M prepared`), print a table against the
+goals, then stop the server and drop the database (unless `--keep`).
+
+Run: `.venv/bin/python bench/locate.py` (quick: `--grids 2000 --requests 500`). The server is
+the local cluster (started if needed) unless GRIDLOOP_DATABASE_URL names another one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import math
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlencode
+
+import httpx2
+import psycopg
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from gridloop import localdb, migrations, seeding
+from gridloop.auth import service as auth_service
+from gridloop.auth.models import Role
+from gridloop.config import get_settings
+from gridloop.geo import service as geo_service
+from gridloop.geo.layers import Layer
+from gridloop.geo.repository import LOCATE_SQL
+
+DATABASE = "gridloop_bench"
+USERNAME = "bench-auditor"
+PASSWORD = "bench-password"  # a throwaway user in a throwaway database
+IMPORT_GOAL_S = 60.0
+LOCATE_P99_GOAL_MS = 5.0
+SERVER_START_TIMEOUT_S = 60.0
+# pgbench's random() is integer-only: a point is a random integer step of this many per axis.
+PGBENCH_STEPS = 1_000_000
+
+Point = tuple[float, float]
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values (q in 0..100)."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class Latencies:
+    """Per-operation latencies in milliseconds."""
+
+    values_ms: list[float] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.values_ms)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values_ms) / len(self.values_ms) if self.values_ms else math.nan
+
+    def pct(self, q: float) -> float:
+        return percentile(sorted(self.values_ms), q)
+
+    @property
+    def per_second(self) -> float:
+        """Throughput of one client issuing the operations back to back: 1 / mean."""
+        return 1000.0 / self.mean if self.values_ms else math.nan
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """Connection keywords (libpq names) of a SQLAlchemy URL."""
+    parsed = make_url(url)
+    params: dict[str, str] = {"dbname": parsed.database or "postgres"}
+    if parsed.host:
+        params["host"] = parsed.host
+    if parsed.port:
+        params["port"] = str(parsed.port)
+    if parsed.username:
+        params["user"] = parsed.username
+    if parsed.password:
+        params["password"] = str(parsed.password)
+    for key, value in parsed.query.items():
+        params[key] = value if isinstance(value, str) else value[-1]
+    return params
+
+
+def locate_sql_one_line() -> str:
+    """LOCATE_SQL on one line, with its `:lon` / `:lat` placeholders."""
+    return " ".join(str(LOCATE_SQL).split())
+
+
+# --------------------------------------------------------------------------------------------
+# steps
+# --------------------------------------------------------------------------------------------
+
+
+def admin_url() -> str:
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    log(f"starting the local cluster ({localdb.status(settings)})")
+    localdb.start(settings)
+    return settings.local_database_url
+
+
+@dataclass
+class ImportTimes:
+    generate_s: float
+    layers_s: dict[Layer, float]
+    features: dict[Layer, int]
+
+    @property
+    def total_s(self) -> float:
+        return sum(self.layers_s.values())
+
+
+def import_district(engine: Engine, grids: int) -> ImportTimes:
+    log(f"generating a synthetic district of {grids} unit grids")
+    layers, generate_s = timed(lambda: list(seeding.synthetic_layers(grids)))
+    log(f"generated in {generate_s:.2f} s")
+    times: dict[Layer, float] = {}
+    features: dict[Layer, int] = {}
+    for layer, collection in layers:
+        start = time.perf_counter()
+        with Session(engine) as session, session.begin():
+            result = geo_service.import_layer(session, layer=layer, collection=collection)
+        times[layer] = time.perf_counter() - start
+        features[layer] = result.features
+        log(f"imported {layer}: {result.features} features in {times[layer]:.2f} s")
+    return ImportTimes(generate_s=generate_s, layers_s=times, features=features)
+
+
+def issue_token(engine: Engine) -> str:
+    with Session(engine) as session, session.begin():
+        user = auth_service.create_user(
+            session, username=USERNAME, password=PASSWORD, role=Role.AUDITOR
+        )
+        token, _ = auth_service.issue_token(session, user=user, now=datetime.now(UTC))
+    return token
+
+
+def unit_grid_extent(engine: Engine) -> tuple[float, float, float, float]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM (SELECT ST_Extent(geom) AS e FROM unit_grid) sub"
+            )
+        ).one()
+    west, south, east, north = (float(v) for v in row)
+    return west, south, east, north
+
+
+def random_points(extent: tuple[float, float, float, float], count: int, seed: int) -> list[Point]:
+    west, south, east, north = extent
+    rng = random.Random(seed)
+    return [(rng.uniform(west, east), rng.uniform(south, north)) for _ in range(count)]
+
+
+class Server:
+    """`gridloop serve` on a free port, as a subprocess, logging to a file."""
+
+    def __init__(self, database_url: str, log_path: Path) -> None:
+        self.port = free_port()
+        gridloop_bin = Path(sys.executable).with_name("gridloop")
+        if gridloop_bin.is_file():
+            base = [str(gridloop_bin), "serve"]
+        else:
+            base = [sys.executable, "-m", "uvicorn", "gridloop.app:create_app", "--factory"]
+        self.command = [*base, "--host", "127.0.0.1", "--port", str(self.port)]
+        self.log_path = log_path
+        self.env = {**os.environ, "GRIDLOOP_DATABASE_URL": database_url}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log_file:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        with httpx2.Client(base_url=self.base_url, timeout=2.0) as client:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"the server exited early:\n{self.log_tail()}")
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        return
+                except httpx2.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"/healthz is not 200 after startup:\n{self.log_tail()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+@dataclass
+class HttpResult:
+    latencies: Latencies
+    statuses: dict[int, int]
+
+
+def locate_path(point: Point) -> str:
+    lon, lat = point
+    return "/geo/locate?" + urlencode({"lon": f"{lon:.7f}", "lat": f"{lat:.7f}", "crs": "wgs84"})
+
+
+def bench_http(
+    server: Server, token: str, points: Sequence[Point], warmup: int, client: str
+) -> HttpResult:
+    """One client, one keep-alive connection, requests back to back."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    paths = [locate_path(p) for p in points]
+    result = HttpResult(latencies=Latencies(), statuses={})
+
+    def record(index: int, status: int, elapsed_ns: int) -> None:
+        if index < warmup:
+            return
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        result.latencies.values_ms.append(elapsed_ns / 1e6)
+
+    if client == "httpx2":
+        with httpx2.Client(base_url=server.base_url, headers=headers, timeout=10.0) as session:
+            for index, path in enumerate(paths):
+                start = time.perf_counter_ns()
+                response = session.get(path)
+                _ = response.content
+                record(index, response.status_code, time.perf_counter_ns() - start)
+    else:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10.0)
+        try:
+            for index, path in enumerate(paths):
+                start = time.perf_counter_ns()
+                connection.request("GET", path, headers=headers)
+                reply = connection.getresponse()
+                reply.read()
+                record(index, reply.status, time.perf_counter_ns() - start)
+        finally:
+            connection.close()
+    return result
+
+
+def bench_psycopg(database_url: str, points: Sequence[Point], warmup: int) -> Latencies:
+    """The lookup SQL on one autocommit connection, server-side prepared, same points."""
+    query = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", locate_sql_one_line())
+    latencies = Latencies()
+    conninfo = make_conninfo(**libpq_params(database_url))
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        for index, (lon, lat) in enumerate(points):
+            start = time.perf_counter_ns()
+            connection.execute(query, {"lon": lon, "lat": lat}, prepare=True).fetchall()
+            if index >= warmup:
+                latencies.values_ms.append((time.perf_counter_ns() - start) / 1e6)
+    return latencies
+
+
+@dataclass
+class PgbenchResult:
+    command: list[str]
+    tps: float
+    latency_avg_ms: float
+    transactions: int
+    logged: Latencies
+
+
+def pgbench_binary() -> str:
+    """The pgbench next to the server binaries (same version), else the one on PATH."""
+    with contextlib.suppress(localdb.LocalDbError):
+        with_server = localdb.bin_dir() / "pgbench"
+        if with_server.is_file():
+            return str(with_server)
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    raise RuntimeError("pgbench not found: install postgresql-client")
+
+
+def bench_pgbench(
+    database_url: str, extent: tuple[float, float, float, float], seconds: int, workdir: Path
+) -> PgbenchResult:
+    """pgbench, one client, prepared, random points in the extent; the baseline."""
+    west, south, east, north = extent
+    script = workdir / "locate.sql"
+    script.write_text(
+        f"\\set lon {west!r} + {east - west!r} * random(0, {PGBENCH_STEPS}) / {PGBENCH_STEPS}.0\n"
+        f"\\set lat {south!r} + {north - south!r} * random(0, {PGBENCH_STEPS}) / "
+        f"{PGBENCH_STEPS}.0\n"
+        f"{locate_sql_one_line()};\n",
+        encoding="utf-8",
+    )
+    params = libpq_params(database_url)
+    env = dict(os.environ)
+    if "password" in params:
+        env["PGPASSWORD"] = params["password"]
+    for key, variable in (("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT")):
+        if key in params:
+            env[variable] = params[key]
+    command = [pgbench_binary(), "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-M", "prepared"]
+    command += ["-r", "-f", str(script), "--log", "--log-prefix", str(workdir / "pgbench_log")]
+    for option, key in (("-h", "host"), ("-p", "port"), ("-U", "user")):
+        if key in params:
+            command += [option, params[key]]
+    command.append(params["dbname"])
+    completed = subprocess.run(
+        command, env=env, cwd=workdir, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{completed.stdout}\n{completed.stderr}")
+    out = completed.stdout
+
+    def number(pattern: str) -> float:
+        match = re.search(pattern, out)
+        if match is None:
+            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{out}")
+        return float(match.group(1))
+
+    logged = Latencies()
+    for path in workdir.glob("pgbench_log*"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split()
+            # client_id transaction_no time(us) script_no time_epoch time_us
+            if len(fields) >= 3 and fields[2].isdigit():
+                logged.values_ms.append(int(fields[2]) / 1000.0)
+    return PgbenchResult(
+        command=command,
+        tps=number(r"tps = ([0-9.]+)"),
+        latency_avg_ms=number(r"latency average = ([0-9.]+) ms"),
+        transactions=int(number(r"number of transactions actually processed: (\d+)")),
+        logged=logged,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------
+
+
+def _shown_path(path: str) -> str:
+    """A path relative to the working directory when it lies below it."""
+    try:
+        return os.path.relpath(path) if Path(path).absolute().is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def print_table(rows: Sequence[tuple[str, str, str]]) -> None:
+    headers = ("metric", "value", "goal")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def report(
+    args: argparse.Namespace,
+    imports: ImportTimes,
+    http: HttpResult,
+    bare: Latencies,
+    pgbench: PgbenchResult,
+    server: Server,
+    server_version: str,
+) -> None:
+    unit_s = imports.layers_s[Layer.UNIT_GRIDS]
+    h = http.latencies
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http.statuses.items()))
+    ms = "{:.3f} ms".format
+    rows: list[tuple[str, str, str]] = [
+        ("generate synthetic layers", f"{imports.generate_s:.2f} s", "(not part of import)"),
+        (
+            f"import unit-grids ({imports.features[Layer.UNIT_GRIDS]} features)",
+            f"{unit_s:.2f} s",
+            "",
+        ),
+    ]
+    for layer in (Layer.STREETS, Layer.COMMUNITIES, Layer.RESPONSIBILITY_GRIDS):
+        rows.append(
+            (f"import {layer} ({imports.features[layer]})", f"{imports.layers_s[layer]:.2f} s", "")
+        )
+    rows += [
+        (
+            "import all layers",
+            f"{imports.total_s:.2f} s",
+            f"< {IMPORT_GOAL_S:.0f} s: {verdict(imports.total_s < IMPORT_GOAL_S)}",
+        ),
+        (f"HTTP /geo/locate requests ({args.client})", f"{h.count} ({statuses})", ""),
+        ("HTTP /geo/locate p50", ms(h.pct(50)), ""),
+        (
+            "HTTP /geo/locate p99",
+            ms(h.pct(99)),
+            f"< {LOCATE_P99_GOAL_MS:.0f} ms: {verdict(h.pct(99) < LOCATE_P99_GOAL_MS)}",
+        ),
+        ("HTTP /geo/locate mean", ms(h.mean), ""),
+        ("HTTP /geo/locate max", ms(max(h.values_ms)), ""),
+        ("HTTP throughput, 1 client (1/mean)", f"{h.per_second:.0f} req/s", ""),
+        ("SQL via psycopg p50", ms(bare.pct(50)), ""),
+        ("SQL via psycopg p99", ms(bare.pct(99)), ""),
+        ("SQL via psycopg mean", ms(bare.mean), ""),
+        ("SQL via psycopg throughput (1/mean)", f"{bare.per_second:.0f} q/s", ""),
+        ("pgbench tps (-c 1, prepared)", f"{pgbench.tps:.0f} tps", "baseline"),
+        ("pgbench latency average", ms(pgbench.latency_avg_ms), ""),
+        ("pgbench p50 (from --log)", ms(pgbench.logged.pct(50)), ""),
+        ("pgbench p99 (from --log)", ms(pgbench.logged.pct(99)), ""),
+        ("pgbench transactions", str(pgbench.transactions), ""),
+        ("ratio pgbench tps / HTTP req/s", f"{pgbench.tps / h.per_second:.1f}x", ""),
+        ("ratio HTTP req/s / pgbench tps", f"{h.per_second / pgbench.tps:.1%}", ""),
+        ("ratio pgbench tps / psycopg q/s", f"{pgbench.tps / bare.per_second:.2f}x", ""),
+        ("HTTP mean - pgbench latency average", ms(h.mean - pgbench.latency_avg_ms), ""),
+    ]
+    print()
+    print(
+        f"gridloop locate benchmark: {args.grids} unit grids, {args.requests} requests "
+        f"after {args.warmup} warm-up, seed {args.seed}"
+    )
+    print(
+        f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{server_version}"
+    )
+    print()
+    print_table(rows)
+    print()
+    command = [_shown_path(sys.executable), *sys.argv]
+    print("command: " + " ".join(shlex.quote(part) for part in command))
+    print("server:  " + " ".join(shlex.quote(part) for part in server.command))
+    print("pgbench: " + " ".join(shlex.quote(part) for part in pgbench.command))
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--grids", type=int, default=36_500, help="unit grids (default 36500)")
+    parser.add_argument("--requests", type=int, default=3000, help="timed requests (default 3000)")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed first requests")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random points")
+    parser.add_argument(
+        "--client",
+        choices=("http.client", "httpx2"),
+        default="http.client",
+        help="HTTP client for /geo/locate (default: the lighter http.client)",
+    )
+    parser.add_argument("--pgbench-seconds", type=int, default=10, help="pgbench -T")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args(argv)
+    if not 1 <= args.grids <= 99_999:
+        parser.error("--grids must be between 1 and 99999")
+    if args.requests < 1 or args.warmup < 0 or args.pgbench_seconds < 1:
+        parser.error("--requests and --pgbench-seconds must be positive, --warmup not negative")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    admin = admin_url()
+    log(f"creating database {DATABASE} (dropped first)")
+    url = localdb.ensure_database(admin, DATABASE, drop_first=True)
+    engine = create_engine(url)
+    workdir = Path(tempfile.mkdtemp(prefix="gridloop-bench-"))
+    server = Server(url, workdir / "server.log")
+    try:
+        with engine.begin() as connection:
+            migrations.upgrade(connection)
+        imports = import_district(engine, args.grids)
+        with engine.begin() as connection:
+            # What autovacuum would do soon after a real import: planner statistics.
+            connection.execute(text("ANALYZE"))
+            server_version = str(connection.execute(text("SHOW server_version")).scalar_one())
+        token = issue_token(engine)
+        extent = unit_grid_extent(engine)
+        points = random_points(extent, args.warmup + args.requests, args.seed)
+
+        log(f"starting the server: {' '.join(server.command)}")
+        server.start()
+        log(f"timing /geo/locate: {args.warmup} warm-up + {args.requests} requests")
+        http = bench_http(server, token, points, args.warmup, args.client)
+        server.stop()
+        unexpected = {s: n for s, n in http.statuses.items() if s not in (200, 422)}
+        if unexpected:
+            raise RuntimeError(f"unexpected statuses {unexpected}:\n{server.log_tail()}")
+
+        log("timing the bare lookup SQL via psycopg")
+        bare = bench_psycopg(url, points, args.warmup)
+        log(f"running pgbench for {args.pgbench_seconds} s")
+        pgbench = bench_pgbench(url, extent, args.pgbench_seconds, workdir)
+        report(args, imports, http, bare, pgbench, server, f"PostgreSQL {server_version}")
+    finally:
+        server.stop()
+        engine.dispose()
+        if args.keep:
+            log(f"kept database {DATABASE}: {make_url(url).render_as_string(hide_password=True)}")
+        else:
+            localdb.drop_database(admin, DATABASE)
+            log(f"dropped database {DATABASE}")
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

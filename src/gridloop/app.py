@@ -1,0 +1,54 @@
+"""create_app(): routers, error handlers and the OpenAPI document; no logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from gridloop import health
+from gridloop.auth import router as auth_router
+from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gridloop.geo import router as geo_router
+
+DESCRIPTION = """
+网格化城市管理派遣服务 / Grid-based urban incident dispatch.
+
+Log in with `POST /auth/token` (demo password `gridloop-demo`), then send
+`Authorization: Bearer <token>`. Every error is an RFC 9457 `application/problem+json` document.
+"""
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="gridloop", version="0.1.0", description=DESCRIPTION)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth_router.router)
+    app.include_router(geo_router.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with every error response declared as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if "requestBody" in operation:
+                # A body that is not JSON (or not a form) at all never reaches validation.
+                operation["responses"].setdefault("400", {"description": "`/problems/bad-request`"})
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400 and status != "503":
+                    response["content"] = {
+                        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,71 @@
+"""The clock, the current user, role checks and the intake client, as FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from gridloop.auth import service as auth_service
+from gridloop.auth.models import ApiKey, Role, User
+from gridloop.auth.time import now
+from gridloop.db import SessionDep
+from gridloop.errors import Forbidden, Unauthorized
+
+# auto_error=False: a missing token is our own 401 problem, not FastAPI's plain error.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+# The request's clock as a dependency, so that a test can move time with dependency_overrides.
+Now = Annotated[datetime, Depends(now)]
+
+
+def bearer_token(token: Annotated[str | None, Security(oauth2_scheme)]) -> str:
+    if not token:
+        raise Unauthorized()
+    return token
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def current_user(session: SessionDep, token: BearerToken, at: Now) -> User:
+    user = auth_service.user_for_token(session, token=token, now=at)
+    if user is None:
+        raise Unauthorized("令牌无效、已过期或已注销 / The token is invalid, expired or revoked")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency giving the current user if they hold one of `roles`, else Forbidden."""
+    allowed = frozenset(roles)
+    names = ", ".join(role.value for role in roles)
+
+    def dependency(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise Forbidden(f"需要角色 {names} / Requires role {names}")
+        return user
+
+    return dependency
+
+
+def current_intake_client(
+    session: SessionDep, key: Annotated[str | None, Security(api_key_scheme)]
+) -> ApiKey | None:
+    """The intake client of the `X-API-Key` header; None without the header, 401 if unknown."""
+    if key is None:
+        return None
+    client = auth_service.client_for_api_key(session, key=key)
+    if client is None:
+        raise Unauthorized("API key 无效或已吊销 / The API key is invalid or revoked")
+    return client
+
+
+CurrentIntakeClient = Annotated[ApiKey | None, Depends(current_intake_client)]

@@ -1,0 +1,108 @@
+"""Users, their scope, bearer tokens, intake API keys and the login throttle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Text,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridloop.db import Base, CreatedAtMixin
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DISPATCHER = "dispatcher"
+    INSPECTOR = "inspector"
+    LIAISON = "liaison"
+    AUDITOR = "auditor"
+
+
+class IntakeSource(StrEnum):
+    HOTLINE_12345 = "hotline_12345"
+    PUBLIC_APP = "public_app"
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class User(CreatedAtMixin, Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(_in("role", Role), name="role_known"),
+        CheckConstraint(
+            "(role = 'dispatcher') = (street_code IS NOT NULL)", name="dispatcher_has_street"
+        ),
+        CheckConstraint("(role = 'liaison') = (office_id IS NOT NULL)", name="liaison_has_office"),
+    )
+
+    user_id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)
+    street_code: Mapped[str | None] = mapped_column(ForeignKey("street.code"), index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.office_id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class ResponsibilityGridInspector(Base):
+    """An inspector's scope: the responsibility grids they patrol."""
+
+    __tablename__ = "responsibility_grid_inspector"
+
+    responsibility_grid_code: Mapped[str] = mapped_column(
+        ForeignKey("responsibility_grid.code", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.user_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AccessToken(CreatedAtMixin, Base):
+    __tablename__ = "access_token"
+
+    access_token_id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.user_id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 of the token: a stolen table yields no usable token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(CreatedAtMixin, Base):
+    """An intake client (12345 hotline, a public app) that files cases."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (CheckConstraint(_in("source", IntakeSource), name="source_known"),)
+
+    api_key_id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Failed logins per username, so guessing a password gets slow."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

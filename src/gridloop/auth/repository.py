@@ -1,0 +1,200 @@
+"""All SQL of the auth domain. A miss returns None.
+
+The scope lookups read the grid map and the offices directly: they are single-row existence
+checks and joins that the auth rules need, not behaviour of those domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import delete, literal, select, union
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from gridloop.auth.models import (
+    AccessToken,
+    ApiKey,
+    LoginThrottle,
+    ResponsibilityGridInspector,
+    User,
+)
+from gridloop.geo.models import ResponsibilityGrid, Street
+from gridloop.org.models import Office
+
+# ----------------------------------------------------------------------------- users
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def insert_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    street_code: str | None,
+    office_id: int | None,
+) -> User | None:
+    """Insert a user; None when the username is taken (also by a concurrent request)."""
+    statement = (
+        insert(User)
+        .values(
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            street_code=street_code,
+            office_id=office_id,
+        )
+        .on_conflict_do_nothing(index_elements=[User.username])
+        .returning(User)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def add_responsibility_grids(session: Session, *, user_id: int, codes: Collection[str]) -> None:
+    session.add_all(
+        ResponsibilityGridInspector(user_id=user_id, responsibility_grid_code=code)
+        for code in codes
+    )
+    session.flush()
+
+
+def responsibility_grid_codes_of(session: Session, user_id: int) -> list[str]:
+    statement = (
+        select(ResponsibilityGridInspector.responsibility_grid_code)
+        .where(ResponsibilityGridInspector.user_id == user_id)
+        .order_by(ResponsibilityGridInspector.responsibility_grid_code)
+    )
+    return list(session.scalars(statement))
+
+
+def street_codes_of(session: Session, user_id: int) -> set[str]:
+    """The streets a user works in: their own, their grids' and their office's."""
+    own = select(User.street_code.label("street_code")).where(
+        User.user_id == user_id, User.street_code.is_not(None)
+    )
+    grids = (
+        select(ResponsibilityGrid.street_code)
+        .join(
+            ResponsibilityGridInspector,
+            ResponsibilityGridInspector.responsibility_grid_code == ResponsibilityGrid.code,
+        )
+        .where(ResponsibilityGridInspector.user_id == user_id)
+    )
+    office = (
+        select(Office.street_code)
+        .join(User, User.office_id == Office.office_id)
+        .where(User.user_id == user_id, Office.street_code.is_not(None))
+    )
+    return {code for code in session.scalars(union(own, grids, office)) if code is not None}
+
+
+# ----------------------------------------------------------------------------- scope targets
+
+
+def street_exists(session: Session, code: str) -> bool:
+    return session.scalar(select(literal(True)).where(Street.code == code)) is not None
+
+
+def get_office_by_code(session: Session, code: str) -> Office | None:
+    return session.scalars(select(Office).where(Office.code == code)).one_or_none()
+
+
+def get_office(session: Session, office_id: int) -> Office | None:
+    return session.get(Office, office_id)
+
+
+def existing_responsibility_grid_codes(session: Session, codes: Collection[str]) -> set[str]:
+    statement = select(ResponsibilityGrid.code).where(ResponsibilityGrid.code.in_(list(codes)))
+    return set(session.scalars(statement))
+
+
+# ----------------------------------------------------------------------------- tokens
+
+
+def add_access_token(
+    session: Session, *, user_id: int, token_hash: str, expires_at: datetime
+) -> AccessToken:
+    token = AccessToken(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return token
+
+
+def get_access_token(session: Session, token_hash: str) -> AccessToken | None:
+    statement = select(AccessToken).where(AccessToken.token_hash == token_hash)
+    return session.scalars(statement).one_or_none()
+
+
+def user_for_token_hash(session: Session, *, token_hash: str, now: datetime) -> User | None:
+    """The active user holding a live (not revoked, not expired) token."""
+    statement = (
+        select(User)
+        .join(AccessToken, AccessToken.user_id == User.user_id)
+        .where(
+            AccessToken.token_hash == token_hash,
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+            User.is_active.is_(True),
+        )
+    )
+    return session.scalars(statement).one_or_none()
+
+
+# ----------------------------------------------------------------------------- API keys
+
+
+def insert_api_key(session: Session, *, name: str, source: str, key_hash: str) -> ApiKey | None:
+    """Insert an API key; None when the name is taken."""
+    statement = (
+        insert(ApiKey)
+        .values(name=name, source=source, key_hash=key_hash)
+        .on_conflict_do_nothing(index_elements=[ApiKey.name])
+        .returning(ApiKey)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def live_api_key(session: Session, key_hash: str) -> ApiKey | None:
+    statement = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    return session.scalars(statement).one_or_none()
+
+
+# ----------------------------------------------------------------------------- login throttle
+
+
+def get_login_throttle(session: Session, username: str) -> LoginThrottle | None:
+    return session.get(LoginThrottle, username, populate_existing=True)
+
+
+def lock_login_throttle(session: Session, *, username: str, now: datetime) -> LoginThrottle:
+    """The username's throttle row, created empty if missing and locked for this transaction.
+
+    Concurrent failed logins for one username queue on the row lock, so none is lost.
+    """
+    session.execute(
+        insert(LoginThrottle)
+        .values(username=username, failure_count=0, first_failed_at=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=[LoginThrottle.username])
+    )
+    statement = (
+        select(LoginThrottle)
+        .where(LoginThrottle.username == username)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(statement).one()
+
+
+def delete_login_throttle(session: Session, username: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))

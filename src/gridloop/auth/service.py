@@ -1,0 +1,301 @@
+"""Users and their scope, password logins with a throttle, bearer tokens and intake API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from gridloop.auth import repository
+from gridloop.auth.models import ApiKey, IntakeSource, LoginThrottle, Role, User
+from gridloop.auth.passwords import dummy_verify, hash_password, verify_password
+from gridloop.config import get_settings
+from gridloop.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    ProblemItem,
+    TooManyLoginAttempts,
+)
+
+MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 64
+NO_SUCH_USER = "用户不存在 / No such user"
+WRONG_CREDENTIALS = "用户名或密码错误 / Wrong username or password"
+
+# The field that carries each role's scope; roles not listed have none.
+SCOPE_FIELD = {
+    Role.DISPATCHER: "street_code",
+    Role.LIAISON: "office_code",
+    Role.INSPECTOR: "responsibility_grid_codes",
+}
+SEES_EVERYONE = frozenset({Role.ADMIN, Role.AUDITOR})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a user works: a street (dispatcher), an office (liaison) or grids (inspector)."""
+
+    street_code: str | None
+    office_code: str | None
+    responsibility_grid_codes: tuple[str, ...]
+
+
+# ----------------------------------------------------------------------------- users
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    street_code: str | None = None,
+    office_code: str | None = None,
+    responsibility_grid_codes: Iterable[str] = (),
+) -> User:
+    """Create a user whose scope fits the role (else InvalidInput); a taken name is a Conflict."""
+    role = Role(role)
+    username = username.strip()
+    grid_codes = sorted(set(responsibility_grid_codes))
+    _check_credentials(username, password)
+    office_id = _resolve_scope(
+        session, role=role, street_code=street_code, office_code=office_code, grid_codes=grid_codes
+    )
+    user = repository.insert_user(
+        session,
+        username=username,
+        display_name=(display_name or "").strip() or username,
+        role=role.value,
+        password_hash=hash_password(password),
+        street_code=street_code,
+        office_id=office_id,
+    )
+    if user is None:
+        raise Conflict(f"用户名 {username} 已存在 / Username {username} is taken")
+    if grid_codes:
+        repository.add_responsibility_grids(session, user_id=user.user_id, codes=grid_codes)
+    return user
+
+
+def _check_credentials(username: str, password: str) -> None:
+    if not _could_be_username(username):
+        raise _invalid(
+            "username",
+            f"用户名须为 1–{MAX_USERNAME_LENGTH} 个字符 / "
+            f"A username has 1 to {MAX_USERNAME_LENGTH} characters",
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _invalid(
+            "password",
+            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / "
+            f"A password has at least {MIN_PASSWORD_LENGTH} characters",
+        )
+
+
+def _resolve_scope(
+    session: Session,
+    *,
+    role: Role,
+    street_code: str | None,
+    office_code: str | None,
+    grid_codes: list[str],
+) -> int | None:
+    """Check the scope against the role and the map; the liaison's office id, else None."""
+    given = {
+        "street_code": street_code is not None,
+        "office_code": office_code is not None,
+        "responsibility_grid_codes": bool(grid_codes),
+    }
+    for field, present in given.items():
+        if present and field != SCOPE_FIELD.get(role):
+            raise _invalid(field, f"角色 {role} 不使用 {field} / Role {role} takes no {field}")
+    if role == Role.DISPATCHER:
+        if street_code is None:
+            raise _invalid("street_code", "派遣员须有所属街道 / A dispatcher needs a street_code")
+        if not repository.street_exists(session, street_code):
+            raise _invalid("street_code", f"街道 {street_code} 不存在 / No street {street_code}")
+    elif role == Role.LIAISON:
+        if office_code is None:
+            raise _invalid("office_code", "联络员须有所属派出机构 / A liaison needs an office_code")
+        office = repository.get_office_by_code(session, office_code)
+        if office is None:
+            raise _invalid(
+                "office_code", f"派出机构 {office_code} 不存在 / No office {office_code}"
+            )
+        return office.office_id
+    elif role == Role.INSPECTOR:
+        if not grid_codes:
+            raise _invalid(
+                "responsibility_grid_codes",
+                "监督员须至少有一个责任网格 / An inspector needs at least one responsibility grid",
+            )
+        known = repository.existing_responsibility_grid_codes(session, grid_codes)
+        missing = ", ".join(code for code in grid_codes if code not in known)
+        if missing:
+            raise _invalid(
+                "responsibility_grid_codes",
+                f"责任网格不存在：{missing} / No responsibility grid {missing}",
+            )
+    return None
+
+
+def _invalid(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
+
+
+def _could_be_username(username: str) -> bool:
+    # Longer names or NUL bytes cannot be stored; checking first keeps them from the database.
+    return 0 < len(username) <= MAX_USERNAME_LENGTH and "\x00" not in username
+
+
+def user_by_username(session: Session, *, username: str) -> User | None:
+    """The user of this username, or None."""
+    return repository.get_user_by_username(session, username)
+
+
+def scope_of(session: Session, *, user: User) -> Scope:
+    """The user's scope as codes, for display."""
+    office = None if user.office_id is None else repository.get_office(session, user.office_id)
+    return Scope(
+        street_code=user.street_code,
+        office_code=None if office is None else office.code,
+        responsibility_grid_codes=tuple(
+            repository.responsibility_grid_codes_of(session, user.user_id)
+        ),
+    )
+
+
+def visible_user(session: Session, *, viewer: User, user_id: int) -> User:
+    """The user if the viewer may see them; outside the viewer's scope it is NotFound, as if absent.
+
+    Admins and auditors see everyone, a dispatcher the users working in their street, anyone
+    else only themselves.
+    """
+    user = repository.get_user(session, user_id)
+    if user is not None and (
+        viewer.role in SEES_EVERYONE
+        or viewer.user_id == user.user_id
+        or (
+            viewer.role == Role.DISPATCHER
+            and viewer.street_code in repository.street_codes_of(session, user.user_id)
+        )
+    ):
+        return user
+    raise NotFound(NO_SUCH_USER)
+
+
+# ----------------------------------------------------------------------------- logins
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
+    """The active user with these credentials.
+
+    Every refusal counts against the username; after `login_max_failures` within
+    `login_lockout_minutes` it is locked for `login_lockout_minutes`, right password or not.
+    """
+    if not _could_be_username(username):
+        dummy_verify(password)
+        raise InvalidCredentials(WRONG_CREDENTIALS)
+    throttle = repository.get_login_throttle(session, username)
+    if throttle is not None:
+        _refuse_if_locked(throttle, now=now)
+    user = repository.get_user_by_username(session, username)
+    if user is None:
+        dummy_verify(password)
+    elif verify_password(password, user.password_hash) and user.is_active:
+        if throttle is not None:
+            repository.delete_login_throttle(session, username)
+        return user
+    _count_failure(session, username=username, now=now)
+    raise InvalidCredentials(WRONG_CREDENTIALS)
+
+
+def _refuse_if_locked(throttle: LoginThrottle, *, now: datetime) -> None:
+    if throttle.locked_until is None or throttle.locked_until <= now:
+        return
+    seconds = max(1, math.ceil((throttle.locked_until - now).total_seconds()))
+    raise TooManyLoginAttempts(
+        f"登录失败次数过多，请 {seconds} 秒后再试 / Too many failed logins, retry in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def _count_failure(session: Session, *, username: str, now: datetime) -> None:
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    throttle = repository.lock_login_throttle(session, username=username, now=now)
+    if throttle.failure_count == 0 or now >= throttle.first_failed_at + window:
+        throttle.failure_count = 0
+        throttle.first_failed_at = now
+        throttle.locked_until = None
+    throttle.failure_count += 1
+    if throttle.failure_count >= settings.login_max_failures:
+        throttle.locked_until = now + window
+    session.flush()
+
+
+# ----------------------------------------------------------------------------- tokens
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, user: User, now: datetime) -> tuple[str, datetime]:
+    """A new opaque bearer token and its expiry; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=get_settings().token_ttl_hours)
+    repository.add_access_token(
+        session, user_id=user.user_id, token_hash=_digest(token), expires_at=expires_at
+    )
+    return token, expires_at
+
+
+def issue_token_for_username(
+    session: Session, *, username: str, now: datetime
+) -> tuple[str, datetime]:
+    """A token for an active user without their password: for the operator's CLI."""
+    user = repository.get_user_by_username(session, username)
+    if user is None or not user.is_active:
+        raise NotFound(NO_SUCH_USER)
+    return issue_token(session, user=user, now=now)
+
+
+def revoke_token(session: Session, *, token: str, now: datetime) -> None:
+    """Revoke a token; an unknown or already revoked token is left as it is."""
+    access_token = repository.get_access_token(session, _digest(token))
+    if access_token is not None and access_token.revoked_at is None:
+        access_token.revoked_at = now
+        session.flush()
+
+
+def user_for_token(session: Session, *, token: str, now: datetime) -> User | None:
+    """The active user holding this token, if it is neither revoked nor expired."""
+    return repository.user_for_token_hash(session, token_hash=_digest(token), now=now)
+
+
+# ----------------------------------------------------------------------------- API keys
+
+
+def create_api_key(session: Session, *, name: str, source: IntakeSource) -> str:
+    """A new key for an intake client, returned once; only its SHA-256 is stored."""
+    key = secrets.token_urlsafe(32)
+    api_key = repository.insert_api_key(
+        session, name=name, source=IntakeSource(source).value, key_hash=_digest(key)
+    )
+    if api_key is None:
+        raise Conflict(f"API key 名称 {name} 已存在 / API key name {name} is taken")
+    return key
+
+
+def client_for_api_key(session: Session, *, key: str) -> ApiKey | None:
+    """The intake client holding this key, unless it was revoked."""
+    return repository.live_api_key(session, _digest(key))

@@ -1,0 +1,9 @@
+"""The one clock: every "now" of the auth domain and its callers comes from here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,273 @@
+"""The `gridloop` command: local database, migrations, seeds, geo import/export, users, serving."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gridloop import localdb, migrations, seeding
+from gridloop.auth import service as auth_service
+from gridloop.auth.models import IntakeSource, Role
+from gridloop.auth.time import now
+from gridloop.config import get_settings
+from gridloop.db import get_engine, get_sessionmaker
+from gridloop.errors import DomainError
+from gridloop.geo import service as geo_service
+from gridloop.geo.layers import Layer
+
+app = typer.Typer(
+    help="gridloop: 网格化城市管理派遣服务 / grid-based urban incident dispatch",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="the project-local PostGIS cluster", no_args_is_help=True)
+seed_app = typer.Typer(help="load data", no_args_is_help=True)
+import_app = typer.Typer(help="import data files", no_args_is_help=True)
+export_app = typer.Typer(help="export data files", no_args_is_help=True)
+user_app = typer.Typer(help="users", no_args_is_help=True)
+token_app = typer.Typer(help="bearer tokens and intake API keys", no_args_is_help=True)
+for sub, name in [
+    (db_app, "db"),
+    (seed_app, "seed"),
+    (import_app, "import"),
+    (export_app, "export"),
+    (user_app, "user"),
+    (token_app, "token"),
+]:
+    app.add_typer(sub, name=name)
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    with get_sessionmaker().begin() as session:
+        yield session
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the local cluster (creating it and the database on first use)."""
+    settings = get_settings()
+    if settings.database_url:
+        out.print("GRIDLOOP_DATABASE_URL is set: the local cluster is not used")
+        return
+    localdb.start(settings)
+    out.print(localdb.status(settings))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    localdb.stop(get_settings())
+
+
+@db_app.command("status")
+def db_status() -> None:
+    out.print(localdb.status(get_settings()))
+
+
+@db_app.command("url")
+def db_url() -> None:
+    print(localdb.url(get_settings()))
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest migration."""
+    with get_engine().begin() as connection:
+        migrations.upgrade(connection)
+    out.print(f"migrated to {migrations.head_revision()}")
+
+
+def _import(layer: Layer, collection: Any) -> None:
+    with progress() as bar:
+        task = bar.add_task(f"import {layer}", total=len(collection.get("features", [])))
+        with transaction() as session:
+            result = geo_service.import_layer(session, layer=layer, collection=collection)
+        bar.update(task, completed=result.features)
+    out.print(
+        f"{layer}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+    )
+
+
+@import_app.command("geo")
+def import_geo(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    layer: Annotated[Layer, typer.Option(help="which layer the file holds")],
+) -> None:
+    """Import a GeoJSON layer: all or nothing."""
+    try:
+        collection = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{file} is not GeoJSON: {exc}") from exc
+    _import(layer, collection)
+
+
+@export_app.command("geo")
+def export_geo(
+    layer: Annotated[Layer, typer.Option()],
+    output: Annotated[
+        Path | None, typer.Option(help="file to write; standard output if none")
+    ] = None,
+) -> None:
+    """Export a layer as GeoJSON, in the format `import geo` reads."""
+    with transaction() as session:
+        collection = geo_service.export_layer(session, layer=layer)
+    text = json.dumps(collection, ensure_ascii=False)
+    if output is None:
+        print(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        out.print(f"{len(collection['features'])} features written to {output}")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Load the demo district 长宁区 and its users (again: nothing is duplicated)."""
+    for layer, collection in seeding.demo_layers(get_settings().seeds_dir):
+        _import(layer, collection)
+    with transaction() as session:
+        created = seeding.load_users(session, get_settings().seeds_dir / "changning" / "users.yaml")
+    out.print(f"users: {created} created")
+
+
+@seed_app.command("synthetic")
+def seed_synthetic(
+    grids: Annotated[int, typer.Option(min=1, max=99_999, help="number of unit grids")],
+) -> None:
+    """Load a synthetic district of N unit grids (for benchmarks)."""
+    err.print(f"generating {grids} unit grids …")
+    for layer, collection in seeding.synthetic_layers(grids):
+        _import(layer, collection)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[Role, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    display_name: Annotated[str | None, typer.Option()] = None,
+    street: Annotated[str | None, typer.Option(help="a dispatcher's street code")] = None,
+    office: Annotated[str | None, typer.Option(help="a liaison's office code")] = None,
+    grids: Annotated[
+        str | None, typer.Option(help="an inspector's responsibility grid codes, comma-separated")
+    ] = None,
+) -> None:
+    with transaction() as session:
+        user = auth_service.create_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            street_code=street,
+            office_code=office,
+            responsibility_grid_codes=[g.strip() for g in (grids or "").split(",") if g.strip()],
+        )
+        out.print(f"user {user.username} ({user.role}) created, id {user.user_id}")
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str | None, typer.Option(help="issue a bearer token for this user")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="create an API key for this intake client")
+    ] = None,
+    source: Annotated[IntakeSource, typer.Option()] = IntakeSource.HOTLINE_12345,
+) -> None:
+    """Print a new bearer token (--user) or intake API key (--client); it is shown only once."""
+    if (user is None) == (client is None):
+        raise typer.BadParameter("give exactly one of --user or --client")
+    with transaction() as session:
+        if user is not None:
+            token, expires_at = auth_service.issue_token_for_username(
+                session, username=user, now=now()
+            )
+            err.print(f"expires at {expires_at.isoformat()}")
+            print(token)
+        else:
+            assert client is not None
+            print(auth_service.create_api_key(session, name=client, source=source))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "gridloop.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+    )
+
+
+@app.command()
+def up() -> None:
+    """Everything `make run` does after installing: database, migrations, demo data, serve."""
+    settings = get_settings()
+    if not settings.database_url:
+        localdb.start(settings)
+    migrate()
+    seed_demo()
+    base = f"http://{settings.host}:{settings.port}"
+    out.print(f"\nAPI docs: {base}/docs")
+    out.print(
+        "demo logins (password gridloop-demo): "
+        + ", ".join(seeding.demo_usernames(settings.seeds_dir / "changning" / "users.yaml"))
+    )
+    serve(host=None, port=None, workers=1)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OperationalError):
+        return (
+            "数据库无法连接 / cannot reach the database "
+            f"({get_settings().effective_database_url}): run `gridloop db start` "
+            "or set GRIDLOOP_DATABASE_URL"
+        )
+    return str(exc)
+
+
+def main() -> None:
+    """Entry point: expected problems are one line on stderr and exit status 1."""
+    try:
+        app()
+    except DomainError as exc:
+        err.print(f"error: {exc.detail}", highlight=False)
+        for item in exc.errors or []:
+            err.print(f"  {item.location}: {item.reason}", highlight=False)
+        sys.exit(1)
+    except (localdb.LocalDbError, OperationalError) as exc:
+        err.print(f"error: {_one_line(exc)}", highlight=False)
+        sys.exit(1)

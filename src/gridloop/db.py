@@ -1,0 +1,77 @@
+"""Declarative base, engine and the per-request session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from gridloop.config import get_settings
+from gridloop.errors import DomainError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return create_engine(
+        get_settings().effective_database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
+
+
+@lru_cache
+def get_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def session_factory() -> sessionmaker[Session]:
+    """The factory of request sessions; tests override it to run inside one transaction."""
+    return get_sessionmaker()
+
+
+def get_session(
+    factory: Annotated[sessionmaker[Session], Depends(session_factory)],
+) -> Iterator[Session]:
+    """One session per request, committed before the response is sent.
+
+    A `DomainError` rolls back, unless it asks to keep what was flushed (a failed login must
+    still count as a failure).
+    """
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except DomainError as error:
+        if error.keep_changes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit runs before the response leaves, so nothing acknowledged is lost.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

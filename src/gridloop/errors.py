@@ -1,0 +1,203 @@
+"""Domain errors and their RFC 9457 `application/problem+json` rendering.
+
+Every expected failure is a `DomainError` subclass with its own status and a stable `type`;
+framework errors (validation, 401/403/404/405) are rendered the same way, so a client needs to
+understand one shape only.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+
+class ProblemItem(BaseModel):
+    """One offending element of a request: a field, a feature of an import, a rule."""
+
+    location: str = Field(description="where: a field path, or `features[3]` for an import")
+    reason: str
+    index: int | None = None
+
+
+class Problem(BaseModel):
+    type: str = Field(examples=["/problems/not-found"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemItem] | None = None
+
+
+class DomainError(Exception):
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "请求有误 / Bad request"
+    # A failure that must still be recorded (a failed login) keeps what the request flushed.
+    keep_changes: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[ProblemItem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+    def to_problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+        )
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status = 401
+    slug = "unauthenticated"
+    title = "未登录或凭证无效 / Not authenticated"
+
+    def __init__(
+        self, detail: str = "需要有效的登录令牌 / A valid bearer token is required"
+    ) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "forbidden"
+    title = "无权操作 / Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+    title = "未找到 / Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    slug = "conflict"
+    title = "与当前状态冲突 / Conflict"
+
+
+class InvalidInput(DomainError):
+    status = 422
+    slug = "validation-error"
+    title = "输入无效 / Invalid input"
+
+
+class OutsideCoverage(DomainError):
+    status = 422
+    slug = "outside-coverage"
+    title = "不在网格覆盖范围内 / Outside coverage"
+
+
+class InvalidImport(DomainError):
+    status = 422
+    slug = "invalid-import"
+    title = "导入文件无效，未写入任何数据 / Invalid import, nothing was written"
+
+
+class TooManyLoginAttempts(DomainError):
+    status = 429
+    slug = "too-many-login-attempts"
+    title = "登录失败次数过多 / Too many failed logins"
+
+
+class InvalidCredentials(Unauthorized):
+    slug = "invalid-credentials"
+    title = "用户名或密码错误 / Wrong username or password"
+    keep_changes = True
+
+
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc.to_problem(request.url.path), exc.headers)
+
+
+def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase
+    problem = Problem(
+        type=PROBLEM_BASE + _HTTP_SLUGS.get(status, phrase.lower().replace(" ", "-")),
+        title=phrase,
+        status=status,
+        detail=str(exc.detail) if exc.detail else phrase,
+        instance=request.url.path,
+    )
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = [
+        ProblemItem(location=".".join(str(part) for part in error["loc"]), reason=error["msg"])
+        for error in exc.errors()
+    ]
+    error = InvalidInput(
+        "请求参数不符合要求，见 errors / The request does not match the schema, see errors",
+        errors=items,
+    )
+    return problem_response(error.to_problem(request.url.path))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+
+
+def problems(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: every problem it can return, by status."""
+    by_status: dict[int, list[type[DomainError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    return {
+        status: {
+            "model": Problem,
+            "description": "; ".join(sorted({f"`{PROBLEM_BASE}{e.slug}`" for e in group})),
+        }
+        for status, group in by_status.items()
+    }

@@ -1,0 +1,52 @@
+"""API shapes of the grid map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geojson_pydantic import Feature, FeatureCollection, MultiPolygon
+from pydantic import BaseModel, Field
+
+from gridloop.geo.crs import Crs
+from gridloop.geo.layers import Layer
+
+
+class Area(BaseModel):
+    code: str
+    name: str
+
+
+class Point(BaseModel):
+    lon: float
+    lat: float
+
+
+class InputPoint(Point):
+    crs: Crs
+
+
+class LocateRead(BaseModel):
+    point: Point = Field(description="the WGS-84 point used for the lookup")
+    input: InputPoint
+    district: Area
+    street: Area
+    community: Area
+    unit_grid_code: str
+    responsibility_grid: Area | None
+
+
+LayerFeature = Feature[MultiPolygon, dict[str, Any]]
+
+
+class LayerPage(FeatureCollection[LayerFeature]):
+    next_after: str | None = Field(
+        default=None, description="pass as `after` to get the next page; null on the last page"
+    )
+
+
+class ImportRead(BaseModel):
+    layer: Layer
+    features: int
+    created: int
+    updated: int
+    unchanged: int
