@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -46,8 +47,8 @@ for sub, name in [
 ]:
     app.add_typer(sub, name=name)
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -253,7 +254,8 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OperationalError):
         return (
             "数据库无法连接 / cannot reach the database "
-            f"({get_settings().effective_database_url}): run `gridloop db start` "
+            f"({make_url(get_settings().effective_database_url).render_as_string()}): "
+            "run `gridloop db start` "
             "or set GRIDLOOP_DATABASE_URL"
         )
     return str(exc)

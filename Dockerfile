@@ -1,0 +1,16 @@
+# The gridloop API for servers; the database is the official PostGIS image (docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY src ./src
+COPY migrations ./migrations
+COPY seeds ./seeds
+RUN pip install . && useradd --system --home /app gridloop
+USER gridloop
+
+EXPOSE 8000
+# Migrate, load the demo district (idempotent), then serve on all interfaces of the container.
+CMD ["sh", "-c", "gridloop migrate && gridloop seed demo && gridloop serve --host 0.0.0.0 --port 8000 --workers 2"]

@@ -1,0 +1,3 @@
+from gridloop.cli import main
+
+main()
