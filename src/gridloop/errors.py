@@ -130,15 +130,16 @@ class InvalidCredentials(Unauthorized):
     keep_changes = True
 
 
-_HTTP_SLUGS = {
-    400: "bad-request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    406: "not-acceptable",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
+# Framework errors: a stable slug and the Chinese half of the title, by status.
+_HTTP_PROBLEMS = {
+    400: ("bad-request", "请求有误"),
+    401: ("unauthenticated", "未登录或凭证无效"),
+    403: ("forbidden", "无权操作"),
+    404: ("not-found", "未找到"),
+    405: ("method-not-allowed", "不支持该请求方法"),
+    406: ("not-acceptable", "无法提供所需格式"),
+    413: ("payload-too-large", "请求体过大"),
+    415: ("unsupported-media-type", "不支持的媒体类型"),
 }
 
 
@@ -160,11 +161,15 @@ def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     phrase = HTTPStatus(status).phrase
+    slug, chinese = _HTTP_PROBLEMS.get(status, (phrase.lower().replace(" ", "-"), phrase))
+    detail = str(exc.detail) if exc.detail else phrase
+    if detail == phrase:
+        detail = f"{chinese} / {phrase}: {request.method} {request.url.path}"
     problem = Problem(
-        type=PROBLEM_BASE + _HTTP_SLUGS.get(status, phrase.lower().replace(" ", "-")),
-        title=phrase,
+        type=PROBLEM_BASE + slug,
+        title=f"{chinese} / {phrase}",
         status=status,
-        detail=str(exc.detail) if exc.detail else phrase,
+        detail=detail,
         instance=request.url.path,
     )
     return problem_response(problem, dict(exc.headers or {}))
