@@ -211,12 +211,18 @@ class Server:
 
     def __init__(self, database_url: str, log_path: Path) -> None:
         self.port = free_port()
-        gridloop_bin = Path(sys.executable).with_name("gridloop")
-        if gridloop_bin.is_file():
-            base = [str(gridloop_bin), "serve"]
-        else:
-            base = [sys.executable, "-m", "uvicorn", "gridloop.app:create_app", "--factory"]
-        self.command = [*base, "--host", "127.0.0.1", "--port", str(self.port)]
+        # No access log: it measures the service, not the terminal it would write to.
+        self.command = [
+            sys.executable,
+            "-m",
+            "gridloop",
+            "serve",
+            "--no-access-log",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         self.log_path = log_path
         self.env = {**os.environ, "GRIDLOOP_DATABASE_URL": database_url}
         self.process: subprocess.Popen[bytes] | None = None
@@ -363,7 +369,7 @@ def bench_pgbench(
         if key in params:
             env[variable] = params[key]
     command = [pgbench_binary(), "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-M", "prepared"]
-    command += ["-r", "-f", str(script), "--log", "--log-prefix", str(workdir / "pgbench_log")]
+    command += ["-f", str(script), "--log", "--log-prefix", str(workdir / "pgbench_log")]
     for option, key in (("-h", "host"), ("-p", "port"), ("-U", "user")):
         if key in params:
             command += [option, params[key]]
@@ -571,4 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (localdb.LocalDbError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -9,8 +9,13 @@ from fastapi.openapi.utils import get_openapi
 
 from gridloop import health
 from gridloop.auth import router as auth_router
+from gridloop.calendar import router as calendar_router
+from gridloop.cases import router as cases_router
+from gridloop.catalog import router as catalog_router
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
+from gridloop.org import router as org_router
+from gridloop.routing import router as routing_router
 
 DESCRIPTION = """
 网格化城市管理派遣服务 / Grid-based urban incident dispatch.
@@ -26,6 +31,11 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth_router.router)
     app.include_router(geo_router.router)
+    app.include_router(org_router.router)
+    app.include_router(routing_router.router)
+    app.include_router(calendar_router.router)
+    app.include_router(catalog_router.router)
+    app.include_router(cases_router.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

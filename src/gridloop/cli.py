@@ -20,11 +20,15 @@ from gridloop import localdb, migrations, seeding
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
+from gridloop.calendar import seed as calendar_seed
+from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.db import get_engine, get_sessionmaker
 from gridloop.errors import DomainError
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
+from gridloop.org import seed as org_seed
+from gridloop.routing import seed as routing_seed
 
 app = typer.Typer(
     help="gridloop: 网格化城市管理派遣服务 / grid-based urban incident dispatch",
@@ -151,8 +155,34 @@ def seed_demo() -> None:
     for layer, collection in seeding.demo_layers(get_settings().seeds_dir):
         _import(layer, collection)
     with transaction() as session:
+        catalog = catalog_seed.load_catalog(
+            session, get_settings().seeds_dir / "catalog" / "items.yaml"
+        )
+    out.print(f"catalog: {catalog.items_created} items created, {catalog.items_kept} kept")
+    with transaction() as session:
+        org = org_seed.load_demo(session, get_settings().seeds_dir)
+    out.print(
+        f"departments: {org.departments_created} created; offices: {org.offices_created} "
+        f"created, {org.offices_updated} updated, {org.offices_unchanged} unchanged"
+    )
+    with transaction() as session:
+        rules = routing_seed.load_demo(session, get_settings().seeds_dir, now=now())
+    out.print(
+        "routing rules: unchanged"
+        if rules is None
+        else f"routing rules: version {rules.version} active ({rules.rule_count} rules)"
+    )
+    with transaction() as session:
         created = seeding.load_users(session, get_settings().seeds_dir / "changning" / "users.yaml")
     out.print(f"users: {created} created")
+    with transaction() as session:
+        liaisons = seeding.load_users(
+            session, get_settings().seeds_dir / "changning" / "liaisons.yaml"
+        )
+    out.print(f"liaisons: {liaisons} created")
+    with transaction() as session:
+        calendar = calendar_seed.load_package_calendar(session, now=now())
+    out.print(str(calendar))
 
 
 @seed_app.command("synthetic")
@@ -219,6 +249,7 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -230,6 +261,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        access_log=access_log,
     )
 
 
@@ -247,7 +279,7 @@ def up() -> None:
         "demo logins (password gridloop-demo): "
         + ", ".join(seeding.demo_usernames(settings.seeds_dir / "changning" / "users.yaml"))
     )
-    serve(host=None, port=None, workers=1)
+    serve(host=None, port=None, workers=1, access_log=True)
 
 
 def _one_line(exc: BaseException) -> str:

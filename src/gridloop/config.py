@@ -5,8 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridloop.calendar.worktime import (
+    DEFAULT_TIMEZONE,
+    DEFAULT_WORKING_PERIODS,
+    parse_timezone,
+    parse_working_periods,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +34,25 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     seeds_dir: Path = PROJECT_ROOT / "seeds"
+    working_periods: str = Field(
+        default=DEFAULT_WORKING_PERIODS, description="working hours of a working day, local time"
+    )
+    timezone: str = Field(default=DEFAULT_TIMEZONE, description="the zone of working hours")
+    photo_dir: Path | None = Field(
+        default=None, description="where case photos are kept; data_dir/photos when unset"
+    )
+
+    @field_validator("working_periods")
+    @classmethod
+    def _working_periods_parse(cls, value: str) -> str:
+        parse_working_periods(value)  # a bad value stops the start, not the first deadline
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        parse_timezone(value)
+        return value
 
     @property
     def local_database_url(self) -> str:
@@ -35,6 +61,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or self.local_database_url
+
+    @property
+    def effective_photo_dir(self) -> Path:
+        return self.photo_dir or self.data_dir / "photos"
 
 
 @lru_cache

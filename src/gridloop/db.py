@@ -43,8 +43,11 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def session_factory() -> sessionmaker[Session]:
-    """The factory of request sessions; tests override it to run inside one transaction."""
+async def session_factory() -> sessionmaker[Session]:
+    """The factory of request sessions; tests override it to run inside one transaction.
+
+    `async` although it does no I/O: a sync dependency would cost a thread hop per request.
+    """
     return get_sessionmaker()
 
 

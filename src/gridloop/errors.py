@@ -118,6 +118,89 @@ class InvalidImport(DomainError):
     title = "导入文件无效，未写入任何数据 / Invalid import, nothing was written"
 
 
+class CalendarMissing(DomainError):
+    """A deadline needs a year the working calendar does not know: never guess weekends-only."""
+
+    status = 422
+    slug = "calendar-missing"
+    title = "日历缺失 / No calendar data"
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"日历缺失：没有 {year} 年的工作日历，请管理员上传 / no calendar data for {year}: "
+            f"an admin must upload it (PUT /calendar/years/{year})"
+        )
+        self.year = year
+
+
+class JurisdictionOverlap(DomainError):
+    """A jurisdiction shares interior with another office of the same department."""
+
+    status = 422
+    slug = "jurisdiction-overlap"
+    title = "辖区与同部门其他派出机构重叠 / Jurisdiction overlaps another office of the department"
+
+
+class InvalidRuleSet(DomainError):
+    status = 422
+    slug = "invalid-rule-set"
+    title = "规则集无效，未保存 / Invalid rule set, nothing was saved"
+
+
+class OutsideYourGrids(DomainError):
+    status = 422
+    slug = "outside-your-grids"
+    title = "不在本人责任网格内 / Outside your responsibility grids"
+
+
+class ActionNotAllowed(Conflict):
+    """The workflow table has no such move from the case's status, or a need is unmet."""
+
+    slug = "action-not-allowed"
+    title = "当前状态不允许该操作 / Action not allowed in this state"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    slug = "precondition-failed"
+    title = "版本已变化 / Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    slug = "precondition-required"
+    title = "需要 If-Match / Precondition required"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    slug = "idempotency-key-in-flight"
+    title = "同一幂等键的请求仍在处理 / A request with this Idempotency-Key is still running"
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "幂等键已用于另一请求 / Idempotency-Key reused for another request"
+
+
+class InvalidPhoto(DomainError):
+    status = 422
+    slug = "invalid-photo"
+    title = "照片无效 / Invalid photo"
+
+
+class TooManyPhotos(DomainError):
+    status = 422
+    slug = "too-many-photos"
+    title = "照片数量超限 / Too many photos"
+
+
+class PhotoTooLarge(DomainError):
+    status = 413
+    slug = "photo-too-large"
+    title = "照片过大 / Photo too large"
+
+
 class TooManyLoginAttempts(DomainError):
     status = 429
     slug = "too-many-login-attempts"

@@ -20,11 +20,13 @@ from gridloop import db
 from gridloop.app import create_app
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import Role, User
+from gridloop.auth.time import now
+from gridloop.calendar import seed as calendar_seed
 from gridloop.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.geo.models import Community, District, ResponsibilityGrid, Street
-from gridloop.org.models import Office
+from gridloop.org.models import Department, Office
 from tests.integration.small_map import SMALL_MAP
 
 DEMO_PASSWORD = "gridloop-demo"
@@ -79,13 +81,14 @@ class TwoStreets:
     street_codes: tuple[str, str] = ("310105001", "310105002")
     community_codes: tuple[str, str] = ("310105001001", "310105002001")
     responsibility_grid_codes: tuple[str, str] = ("31010500101", "31010500201")
+    department_code: str = "310105-chengguan"
     office_code: str = "test-office-1"
 
 
 @pytest.fixture
 def two_streets(session: Session) -> TwoStreets:
     """District 310105 with two side-by-side streets, each with a community and a
-    responsibility grid, and one office (城管) in the first street.
+    responsibility grid, and one 城管 office whose jurisdiction is the first street.
     """
     codes = TwoStreets()
     first, second = (121.400, 31.200, 121.410, 31.210), (121.410, 31.200, 121.420, 31.210)
@@ -117,12 +120,22 @@ def two_streets(session: Session) -> TwoStreets:
                 code=grid_code, street_code=street_code, name="责任网格", geom=square(*bounds)
             )
         )
+    department = Department(
+        code=codes.department_code,
+        name="长宁区城管执法局",
+        department_type="chengguan",
+        district_code=codes.district_code,
+    )
+    session.add(department)
+    session.flush()
     session.add(
         Office(
             code=codes.office_code,
             name="华阳路城管中队",
-            department_type="城管",
+            department_id=department.department_id,
+            department_type=department.department_type,
             street_code=codes.street_codes[0],
+            jurisdiction=square(*first),
         )
     )
     session.flush()
@@ -155,3 +168,10 @@ def small_map(session: Session) -> dict[Layer, dict[str, Any]]:
         geo_service.import_layer(session, layer=layer, collection=layer_collection)
     session.commit()
     return SMALL_MAP
+
+
+@pytest.fixture
+def official_calendar(session: Session) -> None:
+    """The official calendar of 2025 and 2026 (holidays, 调休) from the chinesecalendar package."""
+    calendar_seed.load_package_calendar(session, now=now(), years=(2025, 2026))
+    session.commit()

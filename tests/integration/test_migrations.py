@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -18,12 +19,12 @@ POSTGIS_TABLES = {"spatial_ref_sys"}
 
 @pytest.fixture
 def scratch_engine(engine: Engine) -> Iterator[Engine]:
-    url = localdb.ensure_database(
-        get_settings().effective_database_url, "gridloop_test_migrations", drop_first=True
-    )
-    scratch = create_engine(url)
+    admin_url = get_settings().effective_database_url
+    name = f"gridloop_test_migrations_{os.getpid()}"
+    scratch = create_engine(localdb.ensure_database(admin_url, name, drop_first=True))
     yield scratch
     scratch.dispose()
+    localdb.drop_database(admin_url, name)
 
 
 def _differences(engine: Engine) -> list[object]:

@@ -221,6 +221,8 @@ def upsert_responsibility_grids(session: Session) -> tuple[set[str], set[str]]:
     return created, (updated | set(regrouped)) - created
 
 
+# The covering grid is found first, alone: the planner then reuses one generic plan instead of
+# re-planning a five-table join on every call, which cost more than the lookup itself.
 LOCATE_SQL = text(
     """
     SELECT u.code AS unit_grid_code,
@@ -228,14 +230,17 @@ LOCATE_SQL = text(
            s.code AS street_code, s.name AS street_name,
            d.code AS district_code, d.name AS district_name,
            r.code AS responsibility_grid_code, r.name AS responsibility_grid_name
-    FROM unit_grid u
+    FROM (
+        SELECT code, community_code, responsibility_grid_code
+        FROM unit_grid
+        WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        ORDER BY code
+        LIMIT 1
+    ) u
     JOIN community c ON c.code = u.community_code
     JOIN street s ON s.code = c.street_code
     JOIN district d ON d.code = s.district_code
     LEFT JOIN responsibility_grid r ON r.code = u.responsibility_grid_code
-    WHERE ST_Covers(u.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-    ORDER BY u.code
-    LIMIT 1
     """
 )
 

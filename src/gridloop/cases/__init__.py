@@ -1,0 +1,1 @@
+"""Cases: filing, the six-step workflow, deadlines, photos, queues."""

@@ -1,0 +1,418 @@
+"""The workflow actions after filing: one call, one transaction, one appended event each.
+
+`act` is the one door: scope (404), role (403), If-Match (428/412), the workflow table and its
+needs (409), then the action's own step, the version bump and the event. The steps below set
+what each action changes beyond the status: due times, offices, requests, verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridloop.calendar import service as calendar_service
+from gridloop.calendar.worktime import WorkCalendar
+from gridloop.cases import deadlines, repository, service, workflow
+from gridloop.cases.models import GridCase, OfficeRole, PhotoStep, RejectReason
+from gridloop.cases.schemas import (
+    ActionBody,
+    DispatchBody,
+    EvaluateBody,
+    ExtensionApprovalBody,
+    ExtensionRequestBody,
+    ReasonBody,
+    RegisterBody,
+    RejectBody,
+    ReportHandledBody,
+    VerifyBody,
+)
+from gridloop.cases.service import Caller, catalog_item, limits_of
+from gridloop.cases.workflow import Action, Pending, Status, Verification
+from gridloop.errors import (
+    ActionNotAllowed,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    PreconditionFailed,
+    ProblemItem,
+)
+from gridloop.routing import service as routing_service
+
+# Actions of the lead office: an assisting office's liaison sees the case but may not take them.
+LEAD_OFFICE_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.REQUEST_EXTENSION,
+        Action.REQUEST_SUSPENSION,
+        Action.REPORT_HANDLED,
+    }
+)
+
+
+def _invalid(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
+
+
+def act(
+    session: Session,
+    *,
+    caller: Caller,
+    case_id: int,
+    action: Action,
+    body: ActionBody,
+    if_match: str | None,
+    now: datetime,
+) -> GridCase:
+    """Take a workflow action on a case and record it; the changed case."""
+    case = service.visible_case(session, caller=caller, case_id=case_id, for_update=True)
+    _check_actor(session, caller=caller, case=case, action=action)
+    service.check_if_match(case, if_match)
+    source = Status(case.status)
+    target = workflow.next_status(source, action)
+    if target is None:
+        raise ActionNotAllowed(
+            f"状态 {source} 不允许操作 {action} / action {action} is not allowed in status {source}"
+        )
+    need = workflow.unmet_need(action, _facts(session, case=case, action=action))
+    if need is not None:
+        raise ActionNotAllowed(
+            f"状态 {source} 下不能 {action}：{need} / action {action} in {source}: {need}"
+        )
+    run = STEPS.get(action)
+    if run is None:
+        raise ActionNotAllowed(f"操作 {action} 尚未提供 / action {action} is not available yet")
+    payload = run(Step(session=session, case=case, caller=caller, now=now), body)
+    case.status = target.value
+    case.updated_at = now
+    session.flush()
+    # The row is locked since it was read, so this cannot miss; it is the optimistic lock's
+    # `UPDATE … WHERE case_id = :id AND version = :v` all the same.
+    if not repository.bump_version(session, case_id=case.case_id, version=case.version):
+        raise PreconditionFailed("案件已被修改 / the case changed meanwhile")
+    session.expire(case, ["version"])
+    service.record(
+        session,
+        case=case,
+        caller=caller,
+        action=action,
+        from_status=source,
+        payload=payload,
+        at=now,
+    )
+    return case
+
+
+def _check_actor(session: Session, *, caller: Caller, case: GridCase, action: Action) -> None:
+    if not any(workflow.may_act(actor, action) for actor in caller.actors_for(case)):
+        names = ", ".join(sorted(workflow.actors_of(action)))
+        raise Forbidden(f"操作 {action} 须由 {names} 执行 / action {action} is for {names}")
+    if action in LEAD_OFFICE_ACTIONS and not service.is_lead_liaison(
+        session, caller=caller, case=case
+    ):
+        raise Forbidden(f"只有主办单位可以 {action} / only the lead office may {action}")
+
+
+def _facts(session: Session, *, case: GridCase, action: Action) -> workflow.Facts:
+    counts = {PhotoStep.AFTER: 0, PhotoStep.VERIFICATION: 0}
+    if action in (Action.REPORT_HANDLED, Action.VERIFY):
+        for step in counts:
+            counts[step] = repository.photo_count(
+                session, case_id=case.case_id, step=step.value, round_=case.rework_count
+            )
+    return workflow.Facts(
+        pending=None if case.pending_request is None else Pending(case.pending_request),
+        verification=None if case.verification is None else Verification(case.verification),
+        after_photos=counts[PhotoStep.AFTER],
+        verification_photos=counts[PhotoStep.VERIFICATION],
+    )
+
+
+# ----------------------------------------------------------------------------- the steps
+
+
+@dataclass
+class Step:
+    """What an action's step works with; the calendar and limits load only when needed."""
+
+    session: Session
+    case: GridCase
+    caller: Caller
+    now: datetime
+    _calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = calendar_service.work_calendar(self.session)
+        return self._calendar
+
+    def limits(self, field: str = "item_code") -> deadlines.Limits:
+        assert self.case.item_code is not None  # a registered case has its item (a CHECK)
+        return limits_of(catalog_item(self.session, code=self.case.item_code, field=field))
+
+    def due(self, start: datetime, limit: deadlines.Limit) -> datetime:
+        return deadlines.due(start, limit, calendar=self.calendar)
+
+    def start_handling_clock(self, start: datetime) -> None:
+        limits = self.limits()
+        self.set_handle_due(self.due(start, limits.handle), limits)
+
+    def set_handle_due(self, handle_due_at: datetime, limits: deadlines.Limits) -> None:
+        self.case.handle_due_at = handle_due_at
+        self.case.close_due_at = deadlines.close_due(handle_due_at, limits, calendar=self.calendar)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _note(body: Any) -> dict[str, Any]:
+    return body.model_dump(mode="json", exclude_none=True)  # type: ignore[no-any-return]
+
+
+def _register(step: Step, body: RegisterBody) -> dict[str, Any]:
+    case = step.case
+    code = body.item_code or case.item_code
+    if code is None:
+        raise _invalid("body.item_code", "上报未含管理条目，立案须指定 / the report names no item")
+    item = catalog_item(step.session, code=code, field="body.item_code")
+    limits = limits_of(item)
+    case.item_code = item.code
+    case.tier = (body.tier or item.tier).value
+    case.registered_at = step.now
+    if case.register_due_at is None:  # an intake report without an item: counted from filing
+        case.register_due_at = step.due(case.reported_at, limits.register)
+    case.dispatch_due_at = step.due(step.now, limits.dispatch)
+    return {
+        **_note(body),
+        "item_code": case.item_code,
+        "tier": case.tier,
+        "dispatch_due_at": _iso(case.dispatch_due_at),
+    }
+
+
+def _reject(step: Step, body: RejectBody) -> dict[str, Any]:
+    case = step.case
+    # The original must be another case the dispatcher sees: others' cases are not probed.
+    if body.duplicate_of is not None and (
+        body.duplicate_of == case.case_id
+        or repository.get_case(
+            step.session, case_id=body.duplicate_of, visibility=step.caller.visibility
+        )
+        is None
+    ):
+        raise _invalid("body.duplicate_of", f"案件 {body.duplicate_of} 不存在 / no such case")
+    case.rejection_reason = RejectReason(body.reason).value
+    case.duplicate_of_case_id = body.duplicate_of
+    return _note(body)
+
+
+def _dispatch(step: Step, body: DispatchBody) -> dict[str, Any]:
+    session, case = step.session, step.case
+    assert case.item_code is not None
+    lon, lat = repository.point_of(session, case.case_id)
+    decision = routing_service.decide(
+        session,
+        lon=lon,
+        lat=lat,
+        unit_grid_code=case.unit_grid_code,
+        community_code=case.community_code,
+        street_code=case.street_code,
+        item_code=case.item_code,
+        at=step.now,
+        attributes=case.attributes,
+        tier=case.tier,
+    )
+    routed_lead = None if decision.lead.office is None else decision.lead.office.code
+    lead = body.office_code or routed_lead
+    if lead is None:
+        raise Conflict(
+            f"路由未找到可派遣的派出机构（街道 {case.street_code} 无网格化中心记录），请指定 "
+            f"office_code / routing found no office (street {case.street_code} has no grid "
+            "center on record): name one with office_code and override_reason"
+        )
+    assists = (
+        body.assist_office_codes
+        if body.assist_office_codes is not None
+        else [office.code for office in decision.assisting]
+    )
+    assists = [code for code in dict.fromkeys(assists) if code != lead]
+    offices = repository.offices_by_code(session, [lead, *assists])
+    unknown = [code for code in [lead, *assists] if code not in offices]
+    if unknown:
+        raise _invalid(
+            "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
+        )
+    repository.release_case_offices(session, case_id=case.case_id, at=step.now)
+    repository.add_case_offices(
+        session,
+        case_id=case.case_id,
+        offices=[(offices[lead].office_id, OfficeRole.LEAD.value)]
+        + [(offices[code].office_id, OfficeRole.ASSIST.value) for code in assists],
+        at=step.now,
+    )
+    case.dispatched_at = step.now
+    step.start_handling_clock(step.now)
+    return {
+        **_note(body),
+        "lead_office_code": lead,
+        "assist_office_codes": assists,
+        "override": body.office_code is not None or body.assist_office_codes is not None,
+        "rule_id": decision.rule_id,
+        "rule_set_version": decision.rule_set_version,
+        "decision": routing_service.decision_read(decision).model_dump(mode="json"),
+        "handle_due_at": _iso(case.handle_due_at),
+    }
+
+
+def _accept(step: Step, body: ActionBody) -> dict[str, Any]:
+    step.case.accepted_at = step.now
+    return _note(body)
+
+
+def _return(step: Step, body: ReasonBody) -> dict[str, Any]:
+    case = step.case
+    office_id = repository.lead_office_id(step.session, case_id=case.case_id)
+    repository.release_case_offices(step.session, case_id=case.case_id, at=step.now)
+    # Back to the center: no office, no handling clock until the next dispatch.
+    case.handle_due_at = case.close_due_at = None
+    case.accepted_at = None
+    return {**_note(body), "office_id": office_id}
+
+
+def _request_extension(step: Step, body: ExtensionRequestBody) -> dict[str, Any]:
+    case = step.case
+    if case.handle_due_at is not None and body.until <= case.handle_due_at:
+        raise _invalid(
+            "body.until",
+            f"延期须晚于当前处置时限 {case.handle_due_at.isoformat()} / an extension must end "
+            f"after the current deadline {case.handle_due_at.isoformat()}",
+        )
+    case.pending_request = Pending.EXTENSION.value
+    case.requested_due_at = body.until
+    return _note(body)
+
+
+def _approve_extension(step: Step, body: ExtensionApprovalBody) -> dict[str, Any]:
+    case = step.case
+    until = body.until or case.requested_due_at
+    assert until is not None  # a pending extension has its requested deadline
+    if case.handle_due_at is not None and until <= case.handle_due_at:
+        raise _invalid(
+            "body.until",
+            f"新时限须晚于 {case.handle_due_at.isoformat()} / the new deadline must be after "
+            f"{case.handle_due_at.isoformat()}",
+        )
+    previous = case.handle_due_at
+    step.set_handle_due(until, step.limits())
+    case.pending_request = case.requested_due_at = None
+    return {**_note(body), "from": _iso(previous), "handle_due_at": _iso(case.handle_due_at)}
+
+
+def _decline(step: Step, body: ActionBody) -> dict[str, Any]:
+    step.case.pending_request = step.case.requested_due_at = None
+    return _note(body)
+
+
+def _request_suspension(step: Step, body: ReasonBody) -> dict[str, Any]:
+    step.case.pending_request = Pending.SUSPENSION.value
+    return _note(body)
+
+
+def _approve_suspension(step: Step, body: ActionBody) -> dict[str, Any]:
+    step.case.pending_request = None
+    repository.start_suspension(step.session, case_id=step.case.case_id, at=step.now)
+    return _note(body)
+
+
+def _resume(step: Step, body: ActionBody) -> dict[str, Any]:
+    case = step.case
+    suspension = repository.end_suspension(step.session, case_id=case.case_id, at=step.now)
+    # A suspension starts while handling, so it has its start and the handling deadline.
+    assert suspension is not None
+    assert case.handle_due_at is not None
+    limits = step.limits()
+    handle_due_at = deadlines.pushed(
+        case.handle_due_at,
+        pause=(suspension.started_at, step.now),
+        unit=limits.handle.unit,
+        calendar=step.calendar,
+    )
+    step.set_handle_due(handle_due_at, limits)
+    return {
+        **_note(body),
+        "suspended_from": _iso(suspension.started_at),
+        "handle_due_at": _iso(case.handle_due_at),
+    }
+
+
+def _report_handled(step: Step, body: ReportHandledBody) -> dict[str, Any]:
+    case = step.case
+    case.handled_at = step.now
+    case.pending_request = case.requested_due_at = None  # a request is moot once handled
+    case.verify_due_at = step.due(step.now, step.limits().verify)
+    return {**_note(body), "verify_due_at": _iso(case.verify_due_at)}
+
+
+def _verify(step: Step, body: VerifyBody) -> dict[str, Any]:
+    result = Verification.PASSED if body.passed else Verification.FAILED
+    step.case.verification = result.value
+    return {**_note(body), "verification": result.value}
+
+
+def _close(step: Step, body: ActionBody) -> dict[str, Any]:
+    step.case.closed_at = step.now
+    return _note(body)
+
+
+def _rework(step: Step, body: ReasonBody) -> dict[str, Any]:
+    case = step.case
+    case.rework_count += 1
+    case.verification = None
+    case.handled_at = case.verify_due_at = None
+    step.start_handling_clock(step.now)
+    return {
+        **_note(body),
+        "rework_count": case.rework_count,
+        "handle_due_at": _iso(case.handle_due_at),
+    }
+
+
+def _evaluate(step: Step, body: EvaluateBody) -> dict[str, Any]:
+    case = step.case
+    case.satisfaction = body.satisfaction.value
+    return {
+        **_note(body),
+        "handled_on_time": _on_time(case.handled_at, case.handle_due_at),
+        "closed_on_time": _on_time(case.closed_at, case.close_due_at),
+    }
+
+
+def _on_time(done: datetime | None, due_at: datetime | None) -> bool | None:
+    return None if done is None or due_at is None else done <= due_at
+
+
+STEPS: dict[Action, Callable[[Step, Any], dict[str, Any]]] = {
+    Action.REGISTER: _register,
+    Action.REJECT: _reject,
+    Action.DISPATCH: _dispatch,
+    Action.ACCEPT: _accept,
+    Action.RETURN: _return,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: _approve_extension,
+    Action.DENY_EXTENSION: _decline,
+    Action.REQUEST_SUSPENSION: _request_suspension,
+    Action.APPROVE_SUSPENSION: _approve_suspension,
+    Action.DENY_SUSPENSION: _decline,
+    Action.RESUME: _resume,
+    Action.REPORT_HANDLED: _report_handled,
+    Action.VERIFY: _verify,
+    Action.CLOSE: _close,
+    Action.REWORK: _rework,
+    Action.EVALUATE: _evaluate,
+}

@@ -1,0 +1,391 @@
+"""All SQL of cases. A miss returns None.
+
+Scope is part of every read: a case outside the caller's scope is simply not found, so the
+service cannot forget to check it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from gridloop.auth.models import ApiKey, User
+from gridloop.cases.models import (
+    CaseEvent,
+    CaseOffice,
+    CasePhoto,
+    CaseSuspension,
+    GridCase,
+    IdempotencyKey,
+)
+from gridloop.org.models import Office
+
+DUPLICATE_RADIUS_M = 50.0
+# A box of this many degrees around a point holds every point within DUPLICATE_RADIUS_M at any
+# latitude up to 60°; it lets the GiST index find candidates before the exact distance.
+DUPLICATE_BOX_DEG = 0.0011
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which cases a caller sees; `everything` or exactly one of the others."""
+
+    everything: bool = False
+    street_code: str | None = None
+    responsibility_grid_codes: frozenset[str] | None = None
+    office_id: int | None = None
+    api_key_id: int | None = None
+
+
+def _visible(visibility: Visibility) -> ColumnElement[bool]:
+    if visibility.everything:
+        return true()
+    if visibility.street_code is not None:
+        return GridCase.street_code == visibility.street_code
+    if visibility.responsibility_grid_codes is not None:
+        return GridCase.responsibility_grid_code.in_(sorted(visibility.responsibility_grid_codes))
+    if visibility.office_id is not None:
+        return _dispatched_to(visibility.office_id)
+    if visibility.api_key_id is not None:
+        return GridCase.reported_by_api_key_id == visibility.api_key_id
+    return false()
+
+
+def _dispatched_to(office_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        CaseOffice.case_id == GridCase.case_id,
+        CaseOffice.office_id == office_id,
+        CaseOffice.released_at.is_(None),
+    )
+
+
+# ----------------------------------------------------------------------------- cases
+
+
+def add_case(session: Session, case: GridCase) -> GridCase:
+    session.add(case)
+    session.flush()
+    return case
+
+
+def get_case(
+    session: Session, *, case_id: int, visibility: Visibility, for_update: bool = False
+) -> GridCase | None:
+    """The case if the caller sees it; locked for this transaction with `for_update`."""
+    statement = select(GridCase).where(GridCase.case_id == case_id, _visible(visibility))
+    if for_update:
+        statement = statement.with_for_update(of=GridCase).execution_options(populate_existing=True)
+    return session.scalars(statement).one_or_none()
+
+
+def bump_version(session: Session, *, case_id: int, version: int) -> bool:
+    """Optimistic lock: move the case from `version` to the next; False if it is not there."""
+    statement = (
+        update(GridCase)
+        .where(GridCase.case_id == case_id, GridCase.version == version)
+        .values(version=version + 1)
+        .returning(GridCase.version)
+    )
+    return session.execute(statement).first() is not None
+
+
+def point_of(session: Session, case_id: int) -> tuple[float, float]:
+    """The WGS-84 (lon, lat) of a case."""
+    row = session.execute(
+        select(func.ST_X(GridCase.geom), func.ST_Y(GridCase.geom)).where(
+            GridCase.case_id == case_id
+        )
+    ).one()
+    return float(row[0]), float(row[1])
+
+
+def duplicate_candidates(
+    session: Session, *, case_id: int, item_code: str | None, since: datetime, open_statuses: Any
+) -> list[Row[Any]]:
+    """Open cases of the same item (any item when None) within 50 m, reported since `since`."""
+    me = select(GridCase.geom).where(GridCase.case_id == case_id).scalar_subquery()
+    distance = func.ST_Distance(func.geography(GridCase.geom), func.geography(me))
+    statement = (
+        select(
+            GridCase.case_id,
+            GridCase.status,
+            GridCase.item_code,
+            GridCase.description,
+            GridCase.reported_at,
+            distance.label("distance_m"),
+        )
+        .where(
+            GridCase.case_id != case_id,
+            GridCase.status.in_(sorted(open_statuses)),
+            GridCase.reported_at >= since,
+            func.ST_DWithin(GridCase.geom, me, DUPLICATE_BOX_DEG),
+            func.ST_DWithin(func.geography(GridCase.geom), func.geography(me), DUPLICATE_RADIUS_M),
+        )
+        .order_by(distance, GridCase.case_id)
+        .limit(20)
+    )
+    if item_code is not None:
+        statement = statement.where(GridCase.item_code == item_code)
+    return list(session.execute(statement))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The queue filters, already checked; None does not restrict."""
+
+    statuses: Sequence[str] | None = None
+    street_code: str | None = None
+    community_code: str | None = None
+    unit_grid_code: str | None = None
+    responsibility_grid_code: str | None = None
+    office_code: str | None = None
+    item_code: str | None = None
+    source: str | None = None
+    overdue_at: datetime | None = None  # overdue at this instant
+    on_time_at: datetime | None = None  # not overdue at this instant
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def case_page(
+    session: Session,
+    *,
+    visibility: Visibility,
+    where: CaseFilter,
+    after: int | None,
+    limit: int,
+) -> list[GridCase]:
+    """Cases newest first (by case_id), after a case_id (keyset paging)."""
+    conditions: list[ColumnElement[bool]] = [_visible(visibility)]
+    equal = {
+        GridCase.street_code: where.street_code,
+        GridCase.community_code: where.community_code,
+        GridCase.unit_grid_code: where.unit_grid_code,
+        GridCase.responsibility_grid_code: where.responsibility_grid_code,
+        GridCase.item_code: where.item_code,
+        GridCase.source: where.source,
+    }
+    conditions += [column == value for column, value in equal.items() if value is not None]
+    if where.statuses is not None:
+        conditions.append(GridCase.status.in_(list(where.statuses)))
+    if where.office_code is not None:
+        office_id = select(Office.office_id).where(Office.code == where.office_code)
+        conditions.append(
+            exists().where(
+                CaseOffice.case_id == GridCase.case_id,
+                CaseOffice.office_id == office_id.scalar_subquery(),
+                CaseOffice.released_at.is_(None),
+            )
+        )
+    if where.overdue_at is not None:
+        conditions.append(GridCase.running_due_at < where.overdue_at)
+    if where.on_time_at is not None:
+        conditions.append(
+            or_(GridCase.running_due_at.is_(None), GridCase.running_due_at >= where.on_time_at)
+        )
+    if where.reported_from is not None:
+        conditions.append(GridCase.reported_at >= where.reported_from)
+    if where.reported_to is not None:
+        conditions.append(GridCase.reported_at < where.reported_to)
+    if where.bbox is not None:
+        conditions.append(GridCase.geom.intersects(func.ST_MakeEnvelope(*where.bbox, 4326)))
+    if after is not None:
+        conditions.append(GridCase.case_id < after)
+    statement = (
+        select(GridCase).where(and_(*conditions)).order_by(GridCase.case_id.desc()).limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def add_event(session: Session, event: CaseEvent) -> CaseEvent:
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(session: Session, *, case_id: int) -> list[Row[Any]]:
+    """The events of a case in order, with the actor's username or intake client name."""
+    statement = (
+        select(CaseEvent, func.coalesce(User.username, ApiKey.name).label("actor"))
+        .outerjoin(User, User.user_id == CaseEvent.actor_user_id)
+        .outerjoin(ApiKey, ApiKey.api_key_id == CaseEvent.actor_api_key_id)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.case_event_id)
+    )
+    return list(session.execute(statement))
+
+
+# ----------------------------------------------------------------------------- offices
+
+
+def offices_by_code(session: Session, codes: Collection[str]) -> dict[str, Office]:
+    statement = select(Office).where(Office.code.in_(sorted(set(codes))))
+    return {office.code: office for office in session.scalars(statement)}
+
+
+def current_offices(session: Session, *, case_ids: Collection[int]) -> list[Row[Any]]:
+    """The offices cases are dispatched to now: case_id, office, role; lead first."""
+    statement = (
+        select(
+            CaseOffice.case_id,
+            CaseOffice.office_id,
+            Office.code.label("office_code"),
+            Office.name.label("office_name"),
+            CaseOffice.role,
+            CaseOffice.assigned_at,
+            CaseOffice.arrived_at,
+        )
+        .join(Office, Office.office_id == CaseOffice.office_id)
+        .where(CaseOffice.case_id.in_(sorted(case_ids)), CaseOffice.released_at.is_(None))
+        .order_by(CaseOffice.case_id, CaseOffice.role.desc(), Office.code)
+    )
+    return list(session.execute(statement))
+
+
+def lead_office_id(session: Session, *, case_id: int) -> int | None:
+    statement = select(CaseOffice.office_id).where(
+        CaseOffice.case_id == case_id,
+        CaseOffice.role == "lead",
+        CaseOffice.released_at.is_(None),
+    )
+    return session.scalar(statement)
+
+
+def add_case_offices(
+    session: Session, *, case_id: int, offices: Sequence[tuple[int, str]], at: datetime
+) -> None:
+    session.add_all(
+        CaseOffice(case_id=case_id, office_id=office_id, role=role, assigned_at=at)
+        for office_id, role in offices
+    )
+    session.flush()
+
+
+def release_case_offices(session: Session, *, case_id: int, at: datetime) -> None:
+    session.execute(
+        update(CaseOffice)
+        .where(CaseOffice.case_id == case_id, CaseOffice.released_at.is_(None))
+        .values(released_at=at)
+    )
+
+
+# ----------------------------------------------------------------------------- suspensions
+
+
+def start_suspension(session: Session, *, case_id: int, at: datetime) -> None:
+    session.add(CaseSuspension(case_id=case_id, started_at=at))
+    session.flush()
+
+
+def end_suspension(session: Session, *, case_id: int, at: datetime) -> CaseSuspension | None:
+    """Close the open suspension of a case; it, or None when there is none."""
+    statement = select(CaseSuspension).where(
+        CaseSuspension.case_id == case_id, CaseSuspension.ended_at.is_(None)
+    )
+    suspension = session.scalars(statement).one_or_none()
+    if suspension is not None:
+        suspension.ended_at = at
+        session.flush()
+    return suspension
+
+
+# ----------------------------------------------------------------------------- photos
+
+
+def photo_count(session: Session, *, case_id: int, step: str, round_: int) -> int:
+    statement = select(func.count()).where(
+        CasePhoto.case_id == case_id, CasePhoto.step == step, CasePhoto.round == round_
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def add_photo(session: Session, photo: CasePhoto) -> CasePhoto:
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def photos(session: Session, *, case_id: int) -> list[CasePhoto]:
+    statement = (
+        select(CasePhoto).where(CasePhoto.case_id == case_id).order_by(CasePhoto.case_photo_id)
+    )
+    return list(session.scalars(statement))
+
+
+def get_photo(session: Session, *, case_id: int, photo_id: int) -> CasePhoto | None:
+    statement = select(CasePhoto).where(
+        CasePhoto.case_id == case_id, CasePhoto.case_photo_id == photo_id
+    )
+    return session.scalars(statement).one_or_none()
+
+
+# ----------------------------------------------------------------------------- idempotency
+
+
+def try_lock_key(session: Session, *, owner: str, key: str) -> bool:
+    """Take the key's transaction lock, without waiting; False when another request holds it."""
+    locked = session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(hashtext(:owner || ' ' || :key))"),
+        {"owner": owner, "key": key},
+    )
+    return bool(locked)
+
+
+def get_key(session: Session, *, owner: str, key: str) -> IdempotencyKey | None:
+    return session.get(IdempotencyKey, (owner, key), populate_existing=True)
+
+
+def save_key(
+    session: Session,
+    *,
+    owner: str,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    body: Any,
+    headers: dict[str, str],
+    at: datetime,
+) -> None:
+    """Store a response under its key, replacing an expired one."""
+    values = {
+        "fingerprint": fingerprint,
+        "status_code": status_code,
+        "response_body": body,
+        "response_headers": headers,
+        "created_at": at,
+    }
+    session.execute(
+        insert(IdempotencyKey)
+        .values(owner=owner, key=key, **values)
+        .on_conflict_do_update(
+            index_elements=[IdempotencyKey.owner, IdempotencyKey.key], set_=values
+        )
+    )
+
+
+def delete_keys_before(session: Session, *, before: datetime) -> int:
+    statement = delete(IdempotencyKey).where(IdempotencyKey.created_at < before)
+    return len(session.execute(statement.returning(IdempotencyKey.key)).all())

@@ -1,0 +1,449 @@
+"""Routes of cases: filing, the queue, one route per workflow action, events and photos.
+
+Every route takes a bearer token or an intake client's `X-API-Key`. A case outside the caller's
+scope is a 404, exactly like a missing one. Each POST accepts an `Idempotency-Key`: the same key
+and request give back the stored response; the key with another request is a 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    Security,
+    UploadFile,
+    status,
+)
+from fastapi.responses import FileResponse, JSONResponse
+
+from gridloop.auth.dependencies import CurrentIntakeClient, Now, current_user, oauth2_scheme
+from gridloop.cases import actions, idempotency, service
+from gridloop.cases.idempotency import StoredResponse
+from gridloop.cases.models import PhotoStep
+from gridloop.cases.schemas import (
+    ACTION_BODIES,
+    MAX_ID,
+    ActionBody,
+    CaseCreate,
+    CaseEventRead,
+    CaseFiledRead,
+    CasePage,
+    CasePhotoRead,
+    CaseQuery,
+    CaseRead,
+)
+from gridloop.cases.service import Caller
+from gridloop.cases.workflow import Action, actors_of
+from gridloop.db import SessionDep
+from gridloop.errors import (
+    ActionNotAllowed,
+    BadRequest,
+    CalendarMissing,
+    Conflict,
+    Forbidden,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidInput,
+    InvalidPhoto,
+    NotFound,
+    OutsideCoverage,
+    OutsideYourGrids,
+    PhotoTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    TooManyPhotos,
+    Unauthorized,
+    problems,
+)
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+GEOJSON = "application/geo+json"
+ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-Match to act"}}
+
+
+def current_caller(
+    session: SessionDep,
+    token: Annotated[str | None, Security(oauth2_scheme)],
+    client: CurrentIntakeClient,
+    at: Now,
+) -> Caller:
+    """The intake client of `X-API-Key`, else the user of the bearer token."""
+    if client is not None:
+        return service.caller_for_client(client)
+    if not token:
+        raise Unauthorized()
+    return service.caller_for_user(session, user=current_user(session, token, at))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="a unique key per logical request (e.g. a UUID): a retry with the same key "
+        "and request gets the stored response; kept 24 hours",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=1000, description="the case's ETag, from GET /cases/{case_id}"),
+]
+
+
+def _json(response: StoredResponse) -> JSONResponse:
+    return JSONResponse(response.body, status_code=response.status_code, headers=response.headers)
+
+
+def _idempotent(
+    session: SessionDep,
+    *,
+    caller: Caller,
+    key: str | None,
+    fingerprint: Callable[[], str],
+    at: Any,
+    run: Callable[[], StoredResponse],
+) -> JSONResponse:
+    """Run a POST once per Idempotency-Key: replay a stored response, or run and store it."""
+    if key is None:
+        return _json(run())
+    digest = fingerprint()
+    stored = idempotency.replay(session, caller=caller, key=key, fingerprint=digest, now=at)
+    if stored is not None:
+        return _json(stored)
+    response = run()
+    idempotency.remember(
+        session, caller=caller, key=key, fingerprint=digest, response=response, now=at
+    )
+    return _json(response)
+
+
+def _etag(case: CaseRead) -> dict[str, str]:
+    return {"ETag": service.etag_of(case.case_id, case.version)}
+
+
+# ----------------------------------------------------------------------------- filing
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseFiledRead,
+    responses={
+        201: {"headers": {**ETAG_HEADER, "Location": {"description": "the new case"}}},
+        **problems(
+            Unauthorized,
+            Forbidden,
+            InvalidInput,
+            OutsideCoverage,
+            OutsideYourGrids,
+            CalendarMissing,
+            IdempotencyKeyInFlight,
+            IdempotencyKeyReused,
+            BadRequest,
+        ),
+    },
+)
+def file_case(
+    body: CaseCreate,
+    caller: CallerDep,
+    session: SessionDep,
+    at: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """上报 / File a report (inspector, in their own grids; intake client, anywhere).
+
+    JSON only; photos follow with `POST /cases/{case_id}/photos?step=before`. The response
+    lists open cases of the same item within 50 m and 24 h: duplicate candidates, not merged.
+    """
+
+    def run() -> StoredResponse:
+        filed = service.file_case(session, caller=caller, body=body, now=at)
+        headers = {**_etag(filed), "Location": f"/cases/{filed.case_id}"}
+        return StoredResponse(201, filed.model_dump(mode="json"), headers)
+
+    return _idempotent(
+        session,
+        caller=caller,
+        key=idempotency_key,
+        fingerprint=lambda: idempotency.fingerprint("POST", "/cases", body.model_dump(mode="json")),
+        at=at,
+        run=run,
+    )
+
+
+# ----------------------------------------------------------------------------- reads
+
+# The GeoJSON page: a FeatureCollection of points whose properties are the cases.
+GEOJSON_PAGE_SCHEMA = {
+    "type": "object",
+    "required": ["type", "features", "next_after"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "id", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": "integer"},
+                    "geometry": {
+                        "type": "object",
+                        "required": ["type", "coordinates"],
+                        "properties": {
+                            "type": {"type": "string", "enum": ["Point"]},
+                            "coordinates": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 2,
+                                "maxItems": 2,
+                            },
+                        },
+                    },
+                    "properties": {"$ref": "#/components/schemas/CaseRead"},
+                },
+            },
+        },
+        "next_after": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    },
+}
+
+
+@router.get(
+    "",
+    response_model=CasePage,
+    responses={
+        200: {"content": {GEOJSON: {"schema": GEOJSON_PAGE_SCHEMA}}},
+        **problems(Unauthorized, InvalidInput),
+    },
+)
+def list_cases(
+    request: Request,
+    query: Annotated[CaseQuery, Query()],
+    caller: CallerDep,
+    session: SessionDep,
+    at: Now,
+) -> Response:
+    """案件列表 / The caller's queue, newest first, filtered; keyset pages (`after`).
+
+    Scope: inspector — own grids; dispatcher — own street; liaison — cases dispatched to their
+    office; auditor and admin — all; intake client — what it filed. GeoJSON with
+    `Accept: application/geo+json` or `format=geojson`.
+    """
+    items, next_after = service.list_cases(session, caller=caller, query=query, now=at)
+    if query.format == "geojson" or GEOJSON in request.headers.get("accept", ""):
+        collection = {
+            "type": "FeatureCollection",
+            "features": [service.case_feature(item) for item in items],
+            "next_after": next_after,
+        }
+        return JSONResponse(collection, media_type=GEOJSON)
+    page = CasePage(items=items, next_after=next_after)
+    return JSONResponse(page.model_dump(mode="json"))
+
+
+@router.get(
+    "/{case_id}",
+    response_model=CaseRead,
+    responses={200: {"headers": ETAG_HEADER}, **problems(Unauthorized, NotFound, InvalidInput)},
+)
+def read_case(
+    case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now, response: Response
+) -> CaseRead:
+    """案件 / A case in the caller's scope, with its ETag."""
+    case = service.case_read(
+        session, case=service.visible_case(session, caller=caller, case_id=case_id), now=at
+    )
+    response.headers.update(_etag(case))
+    return case
+
+
+@router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))
+def case_events(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CaseEventRead]:
+    """案件流转记录 / Every event of a case, in order."""
+    return service.case_events(session, caller=caller, case_id=case_id)
+
+
+# ----------------------------------------------------------------------------- photos
+
+
+@router.get("/{case_id}/photos", responses=problems(Unauthorized, NotFound, InvalidInput))
+def case_photos(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CasePhotoRead]:
+    """案件照片 / The photos of a case, by step and handling round."""
+    return service.case_photos(session, caller=caller, case_id=case_id)
+
+
+def _digest(upload: UploadFile) -> str:
+    digest = hashlib.sha256()
+    while chunk := upload.file.read(1 << 20):
+        digest.update(chunk)
+    upload.file.seek(0)
+    return digest.hexdigest()
+
+
+@router.post(
+    "/{case_id}/photos",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[CasePhotoRead],
+    responses=problems(
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        ActionNotAllowed,
+        IdempotencyKeyInFlight,
+        IdempotencyKeyReused,
+        InvalidInput,
+        InvalidPhoto,
+        TooManyPhotos,
+        PhotoTooLarge,
+        BadRequest,
+    ),
+)
+def add_photos(
+    case_id: CaseId,
+    step: Annotated[PhotoStep, Query(description="before, after or verification")],
+    files: Annotated[list[UploadFile], File(description="JPEG, PNG or WebP, ≤ 10 MB each")],
+    caller: CallerDep,
+    session: SessionDep,
+    at: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """添加照片 / Add photos of a step (multipart `files`): at most 9 per step and round.
+
+    Before: the reporter, while reported. After: the lead office, while handling. Verification:
+    an inspector, before the round is verified. Recognised by content, re-encoded without EXIF.
+    """
+
+    def run() -> StoredResponse:
+        added = service.add_photos(
+            session,
+            caller=caller,
+            case_id=case_id,
+            step=step,
+            files=[(upload.filename or "photo", upload.file) for upload in files],
+            now=at,
+        )
+        return StoredResponse(201, [photo.model_dump(mode="json") for photo in added], {})
+
+    return _idempotent(
+        session,
+        caller=caller,
+        key=idempotency_key,
+        fingerprint=lambda: idempotency.fingerprint(
+            "POST",
+            f"/cases/{case_id}/photos",
+            {"step": step.value, "files": [_digest(upload) for upload in files]},
+        ),
+        at=at,
+        run=run,
+    )
+
+
+@router.get(
+    "/{case_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the photo",
+            "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}},
+        },
+        **problems(Unauthorized, NotFound, InvalidInput),
+    },
+)
+def photo(
+    case_id: CaseId,
+    photo_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    caller: CallerDep,
+    session: SessionDep,
+) -> Response:
+    """照片 / One photo, to those who may see its case."""
+    path, media_type = service.photo_file(
+        session, caller=caller, case_id=case_id, photo_id=photo_id
+    )
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})
+
+
+# ----------------------------------------------------------------------------- actions
+
+ACTION_PROBLEMS = problems(
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    ActionNotAllowed,
+    Conflict,
+    IdempotencyKeyInFlight,
+    PreconditionFailed,
+    PreconditionRequired,
+    InvalidInput,
+    IdempotencyKeyReused,
+    CalendarMissing,
+    BadRequest,
+)
+
+
+def _add_action_route(action: Action, body_model: type[ActionBody]) -> None:
+    def endpoint(
+        case_id: CaseId,
+        body: ActionBody,
+        caller: CallerDep,
+        session: SessionDep,
+        at: Now,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        def run() -> StoredResponse:
+            case = actions.act(
+                session,
+                caller=caller,
+                case_id=case_id,
+                action=action,
+                body=body,
+                if_match=if_match,
+                now=at,
+            )
+            read = service.case_read(session, case=case, now=at)
+            return StoredResponse(200, read.model_dump(mode="json"), _etag(read))
+
+        return _idempotent(
+            session,
+            caller=caller,
+            key=idempotency_key,
+            fingerprint=lambda: idempotency.fingerprint(
+                "POST", f"/cases/{case_id}/actions/{action}", body.model_dump(mode="json")
+            ),
+            at=at,
+            run=run,
+        )
+
+    # The body's type is the action's own model: FastAPI reads it from the annotations.
+    endpoint.__annotations__["body"] = body_model
+    who = ", ".join(sorted(actors_of(action)))
+    router.add_api_route(
+        f"/{{case_id}}/actions/{action.value}",
+        endpoint,
+        methods=["POST"],
+        name=f"case_action_{action.value}",
+        summary=f"{action.value} ({who})",
+        description=f"Take the `{action.value}` action ({who}). Needs `If-Match` with the "
+        "case's ETag. An action the workflow does not allow in the case's status is a 409.",
+        response_model=CaseRead,
+        responses={200: {"headers": ETAG_HEADER}, **ACTION_PROBLEMS},
+    )
+
+
+for _action, _body in ACTION_BODIES.items():
+    _add_action_route(_action, _body)
