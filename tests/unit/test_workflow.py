@@ -48,6 +48,8 @@ DESIGN: dict[str, tuple[str | None, str, set[str]]] = {
     "rework": ("handled", "handling", {"dispatcher"}),
     "evaluate": ("closed", "evaluated", {"auditor", "reporter"}),
 }
+# Issue 4 §4 (吹哨报到): a summoned office reports in; the status stays. Several sources.
+REPORT_IN_FROM = {"dispatched", "handling"}
 STATES = [
     "reported",
     "registered",
@@ -64,7 +66,16 @@ ROLES = ["inspector", "dispatcher", "liaison", "auditor", "admin", "intake_clien
 
 def test_the_states_and_actions_are_those_of_the_design() -> None:
     assert sorted(status.value for status in Status) == sorted(STATES)
-    assert sorted(action.value for action in Action) == sorted(DESIGN)
+    assert sorted(action.value for action in Action) == sorted([*DESIGN, "report_in"])
+
+
+@pytest.mark.parametrize("status", [None, *STATES])
+def test_report_in_keeps_the_status_while_dispatched_or_handling(status: str | None) -> None:
+    expected = Status(status) if status in REPORT_IN_FROM else None
+
+    assert next_status(None if status is None else Status(status), Action.REPORT_IN) == expected
+    assert may_act(Actor.LIAISON, Action.REPORT_IN)
+    assert not may_act(Actor.DISPATCHER, Action.REPORT_IN)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import ApiKey, Role, User
-from gridloop.auth.time import now
+from gridloop.auth.time import request_now
 from gridloop.db import SessionDep
 from gridloop.errors import Forbidden, Unauthorized
 
@@ -21,7 +21,7 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 # The request's clock as a dependency, so that a test can move time with dependency_overrides.
-Now = Annotated[datetime, Depends(now)]
+Now = Annotated[datetime, Depends(request_now)]
 
 
 # Dependencies that touch no database are `async def`: each sync one costs a thread hop.

@@ -30,15 +30,13 @@ from gridloop.cases.schemas import (
     ReportHandledBody,
     VerifyBody,
 )
-from gridloop.cases.service import Caller, catalog_item, limits_of
+from gridloop.cases.service import Caller, catalog_item, invalid, limits_of
 from gridloop.cases.workflow import Action, Pending, Status, Verification
 from gridloop.errors import (
     ActionNotAllowed,
     Conflict,
     Forbidden,
-    InvalidInput,
     PreconditionFailed,
-    ProblemItem,
 )
 from gridloop.routing import service as routing_service
 
@@ -52,10 +50,6 @@ LEAD_OFFICE_ACTIONS = frozenset(
         Action.REPORT_HANDLED,
     }
 )
-
-
-def _invalid(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 def act(
@@ -179,7 +173,7 @@ def _register(step: Step, body: RegisterBody) -> dict[str, Any]:
     case = step.case
     code = body.item_code or case.item_code
     if code is None:
-        raise _invalid("body.item_code", "上报未含管理条目，立案须指定 / the report names no item")
+        raise invalid("body.item_code", "上报未含管理条目，立案须指定 / the report names no item")
     item = catalog_item(step.session, code=code, field="body.item_code")
     limits = limits_of(item)
     case.item_code = item.code
@@ -206,7 +200,7 @@ def _reject(step: Step, body: RejectBody) -> dict[str, Any]:
         )
         is None
     ):
-        raise _invalid("body.duplicate_of", f"案件 {body.duplicate_of} 不存在 / no such case")
+        raise invalid("body.duplicate_of", f"案件 {body.duplicate_of} 不存在 / no such case")
     case.rejection_reason = RejectReason(body.reason).value
     case.duplicate_of_case_id = body.duplicate_of
     return _note(body)
@@ -245,7 +239,7 @@ def _dispatch(step: Step, body: DispatchBody) -> dict[str, Any]:
     offices = repository.offices_by_code(session, [lead, *assists])
     unknown = [code for code in [lead, *assists] if code not in offices]
     if unknown:
-        raise _invalid(
+        raise invalid(
             "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
         )
     repository.release_case_offices(session, case_id=case.case_id, at=step.now)
@@ -288,7 +282,7 @@ def _return(step: Step, body: ReasonBody) -> dict[str, Any]:
 def _request_extension(step: Step, body: ExtensionRequestBody) -> dict[str, Any]:
     case = step.case
     if case.handle_due_at is not None and body.until <= case.handle_due_at:
-        raise _invalid(
+        raise invalid(
             "body.until",
             f"延期须晚于当前处置时限 {case.handle_due_at.isoformat()} / an extension must end "
             f"after the current deadline {case.handle_due_at.isoformat()}",
@@ -303,7 +297,7 @@ def _approve_extension(step: Step, body: ExtensionApprovalBody) -> dict[str, Any
     until = body.until or case.requested_due_at
     assert until is not None  # a pending extension has its requested deadline
     if case.handle_due_at is not None and until <= case.handle_due_at:
-        raise _invalid(
+        raise invalid(
             "body.until",
             f"新时限须晚于 {case.handle_due_at.isoformat()} / the new deadline must be after "
             f"{case.handle_due_at.isoformat()}",

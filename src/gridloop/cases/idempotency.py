@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,6 +81,30 @@ def remember(
         headers=response.headers,
         at=now,
     )
+
+
+def run_once(
+    session: Session,
+    *,
+    caller: Caller,
+    key: str | None,
+    fingerprint: Callable[[], str],
+    now: datetime,
+    run: Callable[[], StoredResponse],
+) -> StoredResponse:
+    """`run`'s response, or the stored one of an earlier request with this key.
+
+    `fingerprint` is only computed when a key is given (hashing uploads costs a read).
+    """
+    if key is None:
+        return run()
+    digest = fingerprint()
+    stored = replay(session, caller=caller, key=key, fingerprint=digest, now=now)
+    if stored is not None:
+        return stored
+    response = run()
+    remember(session, caller=caller, key=key, fingerprint=digest, response=response, now=now)
+    return response
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime) -> int:

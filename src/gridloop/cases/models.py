@@ -320,3 +320,50 @@ class IdempotencyKey(Base):
     response_body: Mapped[Any] = mapped_column(JSONB)
     response_headers: Mapped[dict[str, str]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(_tz(), index=True)
+
+
+class Deadline(StrEnum):
+    """The due times of a case the sweeper watches (督办)."""
+
+    REGISTER = "register"  # 立案
+    DISPATCH = "dispatch"  # 派遣
+    HANDLE = "handle"  # 处置
+    VERIFY = "verify"  # 核查
+    CLOSE = "close"  # 结案
+
+
+class CaseOverdue(Base):
+    """A missed deadline the sweeper has reported: one row, and one `overdue` event, each.
+
+    The key is the deadline itself (case, kind, due time): two sweepers at once insert the same
+    key, and the database lets one of them through. A moved deadline (rework, extension,
+    resumption) is a new key and may be missed again.
+    """
+
+    __tablename__ = "case_overdue"
+    __table_args__ = (CheckConstraint(_in("deadline", Deadline), name="deadline_known"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("grid_case.case_id"), primary_key=True)
+    deadline: Mapped[str] = mapped_column(Text, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(_tz(), primary_key=True)
+    detected_at: Mapped[datetime] = mapped_column(_tz())
+
+
+class CaseSummons(Base):
+    """吹哨: an office summoned to a case's grid, by when it must arrive, and when it did."""
+
+    __tablename__ = "case_summons"
+    __table_args__ = (
+        CheckConstraint("arrival_due_at > summoned_at", name="due_after_summons"),
+        Index(
+            "ix_case_summons_case_id_office_id", "case_id", "office_id", "summoned_at", unique=True
+        ),
+    )
+
+    case_summons_id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("grid_case.case_id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.office_id"))
+    summoned_at: Mapped[datetime] = mapped_column(_tz())
+    arrival_due_at: Mapped[datetime] = mapped_column(_tz())
+    arrived_at: Mapped[datetime | None] = mapped_column(_tz())
+    arrived_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.user_id"))

@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Row,
     and_,
+    bindparam,
     delete,
     exists,
     false,
@@ -33,6 +35,7 @@ from gridloop.cases.models import (
     CaseEvent,
     CaseOffice,
     CasePhoto,
+    CaseSummons,
     CaseSuspension,
     GridCase,
     IdempotencyKey,
@@ -389,3 +392,103 @@ def save_key(
 def delete_keys_before(session: Session, *, before: datetime) -> int:
     statement = delete(IdempotencyKey).where(IdempotencyKey.created_at < before)
     return len(session.execute(statement.returning(IdempotencyKey.key)).all())
+
+
+# ----------------------------------------------------------------------------- overdue (督办)
+
+# The deadlines that run in each status (as `running_due_at`, one by one), missed by :now. A
+# case an action holds is skipped (the next sweep sees it); sweepers share their locks, and the
+# key of case_overdue lets exactly one of them report each missed deadline.
+SWEEP_SQL = text(
+    """
+WITH due AS (
+    SELECT c.case_id, c.district_code, c.status, d.deadline, d.due_at
+    FROM grid_case c
+    CROSS JOIN LATERAL (VALUES
+        ('register', CASE WHEN c.status = 'reported' THEN c.register_due_at END),
+        ('dispatch', CASE WHEN c.status = 'registered' THEN c.dispatch_due_at END),
+        ('handle', CASE WHEN c.status IN ('dispatched', 'handling') THEN c.handle_due_at END),
+        ('verify', CASE WHEN c.status = 'handled' AND c.verification IS NULL
+                        THEN c.verify_due_at END),
+        ('close', CASE WHEN c.status = 'handled' THEN c.close_due_at END)
+    ) AS d (deadline, due_at)
+    WHERE c.running_due_at < :now AND d.due_at < :now
+    FOR SHARE OF c SKIP LOCKED
+),
+marked AS (
+    INSERT INTO case_overdue (case_id, deadline, due_at, detected_at)
+    SELECT case_id, deadline, due_at, :now FROM due
+    ON CONFLICT DO NOTHING
+    RETURNING case_id, deadline, due_at
+)
+INSERT INTO case_event
+    (case_id, district_code, action, from_status, to_status, actor_role, payload, occurred_at)
+SELECT m.case_id, d.district_code, 'overdue', d.status, d.status, 'system',
+       jsonb_build_object('deadline', m.deadline, 'due_at', m.due_at), :now
+FROM marked m
+JOIN due d ON d.case_id = m.case_id AND d.deadline = m.deadline
+ORDER BY m.case_id, m.due_at
+RETURNING case_id, payload ->> 'deadline' AS deadline
+"""
+).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+
+
+def mark_overdue(session: Session, *, now: datetime) -> list[Row[Any]]:
+    """Report every running deadline missed by `now` not reported yet: (case_id, deadline)."""
+    return list(session.execute(SWEEP_SQL, {"now": now}))
+
+
+# ----------------------------------------------------------------------------- summons (吹哨)
+
+
+def add_summons(
+    session: Session,
+    *,
+    case_id: int,
+    office_ids: Sequence[int],
+    at: datetime,
+    arrival_due_at: datetime,
+) -> None:
+    session.add_all(
+        CaseSummons(
+            case_id=case_id, office_id=office_id, summoned_at=at, arrival_due_at=arrival_due_at
+        )
+        for office_id in office_ids
+    )
+    session.flush()
+
+
+def latest_summons(session: Session, *, case_id: int, office_id: int) -> CaseSummons | None:
+    """The office's most recent summons to the case."""
+    statement = (
+        select(CaseSummons)
+        .where(CaseSummons.case_id == case_id, CaseSummons.office_id == office_id)
+        .order_by(CaseSummons.summoned_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def mark_arrived(session: Session, *, case_id: int, office_id: int, at: datetime) -> None:
+    """The office's current dispatch row records its arrival too."""
+    session.execute(
+        update(CaseOffice)
+        .where(
+            CaseOffice.case_id == case_id,
+            CaseOffice.office_id == office_id,
+            CaseOffice.released_at.is_(None),
+        )
+        .values(arrived_at=at)
+    )
+
+
+def summons(session: Session, *, case_id: int) -> list[Row[Any]]:
+    """Every summons of a case with its office, oldest first."""
+    statement = (
+        select(CaseSummons, Office.code.label("office_code"), Office.name.label("office_name"))
+        .join(Office, Office.office_id == CaseSummons.office_id)
+        .where(CaseSummons.case_id == case_id)
+        .order_by(CaseSummons.summoned_at, Office.code)
+    )
+    return list(session.execute(statement))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import (
     APIRouter,
@@ -114,21 +115,14 @@ def _idempotent(
     caller: Caller,
     key: str | None,
     fingerprint: Callable[[], str],
-    at: Any,
+    at: datetime,
     run: Callable[[], StoredResponse],
 ) -> JSONResponse:
-    """Run a POST once per Idempotency-Key: replay a stored response, or run and store it."""
-    if key is None:
-        return _json(run())
-    digest = fingerprint()
-    stored = idempotency.replay(session, caller=caller, key=key, fingerprint=digest, now=at)
-    if stored is not None:
-        return _json(stored)
-    response = run()
-    idempotency.remember(
-        session, caller=caller, key=key, fingerprint=digest, response=response, now=at
+    return _json(
+        idempotency.run_once(
+            session, caller=caller, key=key, fingerprint=fingerprint, now=at, run=run
+        )
     )
-    return _json(response)
 
 
 def _etag(case: CaseRead) -> dict[str, str]:

@@ -231,8 +231,6 @@ class CasePage(BaseModel):
 class CaseQuery(BaseModel):
     """Filters of the case queue; every filter given must hold. Newest first."""
 
-    model_config = ConfigDict(extra="forbid")
-
     status: list[Status] | None = None
     street_code: StreetCode | None = None
     community_code: CommunityCode | None = None

@@ -62,7 +62,8 @@ CLIENT_SOURCES = {
 }
 
 
-def _invalid(field: str, reason: str) -> InvalidInput:
+def invalid(field: str, reason: str) -> InvalidInput:
+    """InvalidInput naming the offending field."""
     return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
@@ -176,9 +177,9 @@ def catalog_item(session: Session, *, code: str, field: str) -> ItemRead:
     try:
         item = catalog_service.get_item(session, code=code)
     except NotFound as exc:
-        raise _invalid(field, f"管理条目 {code} 不存在 / unknown catalog item {code}") from exc
+        raise invalid(field, f"管理条目 {code} 不存在 / unknown catalog item {code}") from exc
     if item.retired_at is not None:
-        raise _invalid(field, f"管理条目 {code} 已停用 / catalog item {code} is retired")
+        raise invalid(field, f"管理条目 {code} 已停用 / catalog item {code} is retired")
     return item
 
 
@@ -241,7 +242,7 @@ def file_case(
     if body.item_code is not None:
         item = catalog_item(session, code=body.item_code, field="body.item_code")
     elif caller.actor == Actor.INSPECTOR:
-        raise _invalid("body.item_code", "监督员上报须填管理条目 / inspectors name the item")
+        raise invalid("body.item_code", "监督员上报须填管理条目 / inspectors name the item")
     point = body.point
     location = geo_service.locate(session, lon=point.lon, lat=point.lat, crs=point.crs)
     grid = location.responsibility_grid
@@ -317,13 +318,13 @@ def _source(caller: Caller, given: Source | None) -> Source:
     if caller.client is not None:
         source = CLIENT_SOURCES[IntakeSource(caller.client.source)]
         if given is not None and given != source:
-            raise _invalid(
+            raise invalid(
                 "body.source", f"该 API key 的来源是 {source} / this API key's source is {source}"
             )
         return source
     source = given or Source.INSPECTOR
     if source not in INSPECTOR_SOURCES:
-        raise _invalid(
+        raise invalid(
             "body.source",
             f"监督员上报的来源须为 {', '.join(sorted(INSPECTOR_SOURCES))} / an inspector's "
             f"source is one of {', '.join(sorted(INSPECTOR_SOURCES))}",
@@ -421,7 +422,7 @@ def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
         and query.reported_to is not None
         and query.reported_from >= query.reported_to
     ):
-        raise _invalid("query.reported_to", "reported_to 须晚于 reported_from / must be later")
+        raise invalid("query.reported_to", "reported_to 须晚于 reported_from / must be later")
     return CaseFilter(
         statuses=None if query.status is None else [status.value for status in query.status],
         street_code=query.street_code,
@@ -443,9 +444,9 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(part) for part in text.split(","))
     except ValueError as exc:
-        raise _invalid("query.bbox", "bbox 需为四个数字 / bbox must be four numbers") from exc
+        raise invalid("query.bbox", "bbox 需为四个数字 / bbox must be four numbers") from exc
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise _invalid(
+        raise invalid(
             "query.bbox",
             "bbox 范围无效 / bbox must be west,south,east,north with west ≤ east, south ≤ north",
         )
@@ -552,7 +553,7 @@ def add_photos(
             f"takes no {step} photos"
         )
     if not files:
-        raise _invalid("body.files", "至少一张照片 / at least one photo")
+        raise invalid("body.files", "至少一张照片 / at least one photo")
     round_ = 0 if step == PhotoStep.BEFORE else case.rework_count
     taken = repository.photo_count(session, case_id=case_id, step=step.value, round_=round_)
     if taken + len(files) > photos.MAX_PER_STEP:

@@ -48,6 +48,8 @@ class Action(StrEnum):
     CLOSE = "close"
     REWORK = "rework"
     EVALUATE = "evaluate"
+    # 吹哨报到: a summoned office's liaison reports in at the grid; the status stays.
+    REPORT_IN = "report_in"
 
 
 class Actor(StrEnum):
@@ -115,6 +117,10 @@ TABLE: tuple[Transition, ...] = (
     _t(A.CLOSE, S.HANDLED, S.CLOSED, R.DISPATCHER),
     _t(A.REWORK, S.HANDLED, S.HANDLING, R.DISPATCHER),
     _t(A.EVALUATE, S.CLOSED, S.EVALUATED, R.AUDITOR, R.REPORTER),
+    # Not in the design table: after a whistle each summoned office reports in, before or after
+    # the lead office accepts.
+    _t(A.REPORT_IN, S.DISPATCHED, S.DISPATCHED, R.LIAISON),
+    _t(A.REPORT_IN, S.HANDLING, S.HANDLING, R.LIAISON),
 )
 del S, A, R
 

@@ -159,13 +159,15 @@ def test_the_lock_ends_after_the_lockout_minutes(
 ) -> None:
     make_user("adm", Role.ADMIN)
     start = datetime.now(UTC)
-    app.dependency_overrides[auth_time.now] = lambda: start
+    app.dependency_overrides[auth_time.request_now] = lambda: start
     for _ in range(5):
         client.post("/auth/token", data={"username": "adm", "password": "guess-guess"})
 
-    app.dependency_overrides[auth_time.now] = lambda: start + timedelta(minutes=14)
+    app.dependency_overrides[auth_time.request_now] = lambda: start + timedelta(minutes=14)
     still_locked = client.post("/auth/token", data={"username": "adm", "password": DEMO_PASSWORD})
-    app.dependency_overrides[auth_time.now] = lambda: start + timedelta(minutes=15, seconds=1)
+    app.dependency_overrides[auth_time.request_now] = lambda: (
+        start + timedelta(minutes=15, seconds=1)
+    )
     unlocked = client.post("/auth/token", data={"username": "adm", "password": DEMO_PASSWORD})
 
     assert_problem(still_locked, 429, "too-many-login-attempts")

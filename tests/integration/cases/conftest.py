@@ -64,7 +64,7 @@ class World:
 def clock(app: FastAPI) -> Clock:
     """The request clock, standing at T0 until a test moves it."""
     standing = Clock()
-    app.dependency_overrides[auth_time.now] = lambda: standing.now
+    app.dependency_overrides[auth_time.request_now] = lambda: standing.now
     return standing
 
 

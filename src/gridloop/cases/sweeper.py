@@ -1,0 +1,76 @@
+"""The deadline sweeper (督办): one `overdue` event per missed deadline, however many run.
+
+`sweep` is one pass in the caller's transaction. The database decides what is new (the key of
+`case_overdue`), so `gridloop sweep` from cron, the loop of every server worker and a manual run
+may all overlap. `SweeperThread` is the loop `serve` starts (`sweep_interval_seconds`; 0 stops
+it). Suspended cases have no running deadline, so they are never overdue while suspended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridloop.cases import repository
+from gridloop.cases.models import Deadline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one pass reported: (case_id, deadline) pairs."""
+
+    overdue: list[tuple[int, Deadline]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if not self.overdue:
+            return "overdue: none new"
+        counts = Counter(deadline for _, deadline in self.overdue)
+        parts = ", ".join(
+            f"{deadline} {counts[deadline]}" for deadline in Deadline if counts[deadline]
+        )
+        return f"overdue: {len(self.overdue)} new events ({parts})"
+
+
+def sweep(session: Session, *, now: datetime) -> SweepResult:
+    """Append an `overdue` event for each running deadline missed by `now`, once."""
+    rows = repository.mark_overdue(session, now=now)
+    return SweepResult(overdue=[(row.case_id, Deadline(row.deadline)) for row in rows])
+
+
+class SweeperThread(threading.Thread):
+    """Sweeps every `interval` seconds in its own transactions until stopped."""
+
+    def __init__(
+        self,
+        *,
+        sessions: Callable[[], sessionmaker[Session]],
+        clock: Callable[[], datetime],
+        interval: float,
+    ) -> None:
+        super().__init__(name="gridloop-sweeper", daemon=True)
+        self._sessions = sessions
+        self._clock = clock
+        self._interval = interval
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                with self._sessions().begin() as session:
+                    result = sweep(session, now=self._clock())
+                if result.overdue:
+                    log.info("%s", result)
+            except Exception:  # a failed pass must not end the loop; the next one retries
+                log.exception("deadline sweep failed")
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=10)
