@@ -16,104 +16,57 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import math
 import os
-import platform
 import random
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlencode
 
 import httpx2
 import psycopg
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, migrations, seeding
-from gridloop.auth import service as auth_service
-from gridloop.auth.models import Role
-from gridloop.config import get_settings
+from gridloop import localdb, seeding
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.geo.repository import LOCATE_SQL
 
+from harness import (
+    Latencies,
+    Server,
+    admin_url,
+    host_summary,
+    issue_token,
+    log,
+    print_table,
+    scratch_database,
+    this_command,
+    timed,
+)
+
 DATABASE = "gridloop_bench"
-USERNAME = "bench-auditor"
-PASSWORD = "bench-password"  # a throwaway user in a throwaway database
 IMPORT_GOAL_S = 60.0
 LOCATE_P99_GOAL_MS = 5.0
-SERVER_START_TIMEOUT_S = 60.0
 # pgbench's random() is integer-only: a point is a random integer step of this many per axis.
 PGBENCH_STEPS = 1_000_000
 
 Point = tuple[float, float]
-T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values (q in 0..100)."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-@dataclass
-class Latencies:
-    """Per-operation latencies in milliseconds."""
-
-    values_ms: list[float] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.values_ms)
-
-    @property
-    def mean(self) -> float:
-        return sum(self.values_ms) / len(self.values_ms) if self.values_ms else math.nan
-
-    def pct(self, q: float) -> float:
-        return percentile(sorted(self.values_ms), q)
-
-    @property
-    def per_second(self) -> float:
-        """Throughput of one client issuing the operations back to back: 1 / mean."""
-        return 1000.0 / self.mean if self.values_ms else math.nan
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def timed(action: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - start
 
 
 def libpq_params(url: str) -> dict[str, str]:
@@ -143,15 +96,6 @@ def locate_sql_one_line() -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def admin_url() -> str:
-    settings = get_settings()
-    if settings.database_url:
-        return settings.database_url
-    log(f"starting the local cluster ({localdb.status(settings)})")
-    localdb.start(settings)
-    return settings.local_database_url
-
-
 @dataclass
 class ImportTimes:
     generate_s: float
@@ -179,15 +123,6 @@ def import_district(engine: Engine, grids: int) -> ImportTimes:
     return ImportTimes(generate_s=generate_s, layers_s=times, features=features)
 
 
-def issue_token(engine: Engine) -> str:
-    with Session(engine) as session, session.begin():
-        user = auth_service.create_user(
-            session, username=USERNAME, password=PASSWORD, role=Role.AUDITOR
-        )
-        token, _ = auth_service.issue_token(session, user=user, now=datetime.now(UTC))
-    return token
-
-
 def unit_grid_extent(engine: Engine) -> tuple[float, float, float, float]:
     with engine.connect() as connection:
         row = connection.execute(
@@ -204,67 +139,6 @@ def random_points(extent: tuple[float, float, float, float], count: int, seed: i
     west, south, east, north = extent
     rng = random.Random(seed)
     return [(rng.uniform(west, east), rng.uniform(south, north)) for _ in range(count)]
-
-
-class Server:
-    """`gridloop serve` on a free port, as a subprocess, logging to a file."""
-
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.port = free_port()
-        # No access log: it measures the service, not the terminal it would write to.
-        self.command = [
-            sys.executable,
-            "-m",
-            "gridloop",
-            "serve",
-            "--no-access-log",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        self.log_path = log_path
-        self.env = {**os.environ, "GRIDLOOP_DATABASE_URL": database_url}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log_path.open("wb") as log_file:
-            self.process = subprocess.Popen(
-                self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        with httpx2.Client(base_url=self.base_url, timeout=2.0) as client:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited early:\n{self.log_tail()}")
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        return
-                except httpx2.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"/healthz is not 200 after startup:\n{self.log_tail()}")
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=15)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
 
 
 @dataclass
@@ -408,26 +282,8 @@ def bench_pgbench(
 # --------------------------------------------------------------------------------------------
 
 
-def _shown_path(path: str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    try:
-        return os.path.relpath(path) if Path(path).absolute().is_relative_to(Path.cwd()) else path
-    except ValueError:
-        return path
-
-
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
-
-
-def print_table(rows: Sequence[tuple[str, str, str]]) -> None:
-    headers = ("metric", "value", "goal")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    print(line)
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def report(
@@ -490,15 +346,11 @@ def report(
         f"gridloop locate benchmark: {args.grids} unit grids, {args.requests} requests "
         f"after {args.warmup} warm-up, seed {args.seed}"
     )
-    print(
-        f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{server_version}"
-    )
+    print(f"{host_summary()}, {server_version}")
     print()
     print_table(rows)
     print()
-    command = [_shown_path(sys.executable), *sys.argv]
-    print("command: " + " ".join(shlex.quote(part) for part in command))
+    print("command: " + this_command())
     print("server:  " + " ".join(shlex.quote(part) for part in server.command))
     print("pgbench: " + " ".join(shlex.quote(part) for part in pgbench.command))
 
@@ -534,13 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     admin = admin_url()
     log(f"creating database {DATABASE} (dropped first)")
-    url = localdb.ensure_database(admin, DATABASE, drop_first=True)
-    engine = create_engine(url)
-    workdir = Path(tempfile.mkdtemp(prefix="gridloop-bench-"))
-    server = Server(url, workdir / "server.log")
-    try:
-        with engine.begin() as connection:
-            migrations.upgrade(connection)
+    with (
+        scratch_database(admin, DATABASE, keep=args.keep) as (url, engine),
+        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
+        Server(url, Path(tmp) / "server.log") as server,
+    ):
+        workdir = Path(tmp)
         imports = import_district(engine, args.grids)
         with engine.begin() as connection:
             # What autovacuum would do soon after a real import: planner statistics.
@@ -564,15 +415,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"running pgbench for {args.pgbench_seconds} s")
         pgbench = bench_pgbench(url, extent, args.pgbench_seconds, workdir)
         report(args, imports, http, bare, pgbench, server, f"PostgreSQL {server_version}")
-    finally:
-        server.stop()
-        engine.dispose()
-        if args.keep:
-            log(f"kept database {DATABASE}: {make_url(url).render_as_string(hide_password=True)}")
-        else:
-            localdb.drop_database(admin, DATABASE)
-            log(f"dropped database {DATABASE}")
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

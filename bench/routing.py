@@ -26,29 +26,20 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
-import os
-import platform
 import random
-import shlex
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx2
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, migrations, seeding
-from gridloop.auth import service as auth_service
-from gridloop.auth.models import Role
+from gridloop import seeding
 from gridloop.catalog import seed as catalog_seed
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.departments import DEPARTMENT_TYPES
@@ -62,42 +53,23 @@ from gridloop.routing import engine, service
 from gridloop.routing import seed as routing_seed
 from gridloop.routing.schemas import RuleSetCreate
 
+from harness import (
+    Latencies,
+    Server,
+    admin_url,
+    host_summary,
+    issue_token,
+    log,
+    print_table,
+    scratch_database,
+    this_command,
+    timed,
+)
+
 DATABASE = "gridloop_bench_routing"
 ENGINE_P99_GOAL_MS = 1.0
-SERVER_START_TIMEOUT_S = 60.0
 FACT_POOL = 2000
 STREET_OFFICE_TYPES = ("chengguan", "gongan", "shichang", "fangguan", "lvhua", "jiaojing")
-T = TypeVar("T")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def timed(action: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - start
-
-
-@dataclass
-class Latencies:
-    values_ms: list[float] = field(default_factory=list)
-
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.values_ms)
-        if not ordered:
-            return math.nan
-        return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-
-    @property
-    def mean(self) -> float:
-        return sum(self.values_ms) / len(self.values_ms) if self.values_ms else math.nan
-
-    @property
-    def per_second(self) -> float:
-        """One caller, back to back: 1 / mean."""
-        return 1000.0 / self.mean if self.values_ms else math.nan
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,64 +297,6 @@ def bench_service(session: Session, pool: Sequence[Sample], warmup: int) -> Late
     return latencies
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """`gridloop serve` on a free port, as a subprocess, logging to a file."""
-
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.port = free_port()
-        gridloop_bin = Path(sys.executable).with_name("gridloop")
-        if gridloop_bin.is_file():
-            base = [str(gridloop_bin), "serve"]
-        else:
-            base = [sys.executable, "-m", "uvicorn", "gridloop.app:create_app", "--factory"]
-        self.command = [*base, "--host", "127.0.0.1", "--port", str(self.port)]
-        self.log_path = log_path
-        self.env = {**os.environ, "GRIDLOOP_DATABASE_URL": database_url}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("wb") as log_file:
-            self.process = subprocess.Popen(
-                self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        with httpx2.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=2.0) as client:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited early:\n{self.log_tail()}")
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        return
-                except httpx2.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"/healthz is not 200 after startup:\n{self.log_tail()}")
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=15)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
-
-
 def bench_http(
     server: Server, token: str, pool: Sequence[Sample], requests: int, warmup: int
 ) -> tuple[Latencies, dict[int, int]]:
@@ -426,15 +340,6 @@ def bench_http(
 # --------------------------------------------------------------------------------------------
 
 
-def issue_token(engine_: Engine) -> str:
-    with Session(engine_) as session, session.begin():
-        user = auth_service.create_user(
-            session, username="bench-auditor", password="bench-password", role=Role.AUDITOR
-        )
-        token, _ = auth_service.issue_token(session, user=user, now=datetime.now(UTC))
-    return token
-
-
 def run_scenario(
     name: str,
     load: Callable[[Engine, argparse.Namespace], dict[str, str]],
@@ -442,14 +347,12 @@ def run_scenario(
     args: argparse.Namespace,
 ) -> list[tuple[str, str, str]]:
     log(f"--- scenario {name}: creating database {DATABASE} (dropped first)")
-    url = localdb.ensure_database(admin, DATABASE, drop_first=True)
-    engine_ = create_engine(url)
-    workdir = Path(tempfile.mkdtemp(prefix="gridloop-bench-routing-"))
-    server = Server(url, workdir / "server.log")
     rng = random.Random(args.seed)
-    try:
-        with engine_.begin() as connection:
-            migrations.upgrade(connection)
+    server_log = Path(tempfile.mkdtemp(prefix="gridloop-bench-routing-")) / "server.log"
+    with (
+        scratch_database(admin, DATABASE, keep=args.keep) as (url, engine_),
+        Server(url, server_log) as server,
+    ):
         facts_loaded = load(engine_, args)
         with engine_.begin() as connection:
             connection.execute(text("ANALYZE"))
@@ -472,13 +375,6 @@ def run_scenario(
         server.stop()
         if set(statuses) != {200}:
             raise RuntimeError(f"unexpected statuses {statuses}:\n{server.log_tail()}")
-    finally:
-        server.stop()
-        engine_.dispose()
-        if args.keep:
-            log(f"kept database {DATABASE}")
-        else:
-            localdb.drop_database(admin, DATABASE)
 
     ms = "{:.3f} ms".format
     goal = f"< {ENGINE_P99_GOAL_MS:.0f} ms: " + (
@@ -504,15 +400,6 @@ def run_scenario(
     ]
 
 
-def print_table(rows: Sequence[tuple[str, str, str]]) -> None:
-    headers = ("metric", "value", "goal")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scenario", choices=("demo", "synthetic", "both"), default="both")
@@ -533,12 +420,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = get_settings()
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        localdb.start(settings)
-        admin = settings.local_database_url
+    admin = admin_url()
     rows: list[tuple[str, str, str]] = []
     if args.scenario in ("demo", "both"):
         rows += run_scenario("demo", load_demo, admin, args)
@@ -549,17 +431,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"gridloop routing benchmark: {args.decisions} engine decisions, {args.requests} explain "
         f"requests after {args.warmup} warm-up, seed {args.seed}"
     )
-    print(f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(host_summary())
     print(f"goal: one routing decision (engine.decide) under {ENGINE_P99_GOAL_MS:.0f} ms p99")
     print()
     print_table(rows)
     print()
-    shown = (
-        os.path.relpath(sys.executable)
-        if sys.executable.startswith(os.getcwd())
-        else (sys.executable)
-    )
-    print("command: " + " ".join(shlex.quote(part) for part in [shown, *sys.argv]))
+    print("command: " + this_command())
     return 0
 
 

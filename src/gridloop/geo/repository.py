@@ -221,22 +221,23 @@ def upsert_responsibility_grids(session: Session) -> tuple[set[str], set[str]]:
     return created, (updated | set(regrouped)) - created
 
 
-# The covering grid is found first, alone: the planner then reuses one generic plan instead of
-# re-planning a five-table join on every call, which cost more than the lookup itself.
+# The covering grids are found first, alone and through the GiST index: the planner then reuses
+# one generic plan instead of re-planning a five-table join on every call (which cost more than
+# the lookup). MATERIALIZED keeps `ORDER BY code LIMIT 1` from tempting it into walking the
+# primary key and testing every grid, as it does on a table without statistics.
 LOCATE_SQL = text(
     """
+    WITH covering AS MATERIALIZED (
+        SELECT code, community_code, responsibility_grid_code
+        FROM unit_grid
+        WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+    )
     SELECT u.code AS unit_grid_code,
            c.code AS community_code, c.name AS community_name,
            s.code AS street_code, s.name AS street_name,
            d.code AS district_code, d.name AS district_name,
            r.code AS responsibility_grid_code, r.name AS responsibility_grid_name
-    FROM (
-        SELECT code, community_code, responsibility_grid_code
-        FROM unit_grid
-        WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        ORDER BY code
-        LIMIT 1
-    ) u
+    FROM (SELECT * FROM covering ORDER BY code LIMIT 1) u
     JOIN community c ON c.code = u.community_code
     JOIN street s ON s.code = c.street_code
     JOIN district d ON d.code = s.district_code

@@ -45,9 +45,10 @@ def _error(index: int, reason: str) -> ProblemItem:
 
 def _positions(coordinates: Any) -> list[tuple[float, float]]:
     """All positions of a (Multi)Polygon's nested coordinate arrays; raises ValueError on junk."""
-    if isinstance(coordinates, list | tuple) and coordinates and _is_number(coordinates[0]):
+    leaf = isinstance(coordinates, list | tuple) and coordinates
+    if leaf and isinstance(coordinates[0], int | float):
         if len(coordinates) < 2 or not all(_is_number(v) for v in coordinates[:2]):
-            raise ValueError("position needs two numbers")
+            raise ValueError("a position needs two finite numbers")
         return [(float(coordinates[0]), float(coordinates[1]))]
     if not isinstance(coordinates, list | tuple):
         raise ValueError("coordinates must be nested arrays of numbers")
@@ -76,16 +77,23 @@ def _coordinate_problem(positions: list[tuple[float, float]]) -> str | None:
     return "坐标不在服务范围内 / coordinates outside China (longitude 73–136, latitude 3–54)"
 
 
-def _parse_geometry(raw: Any) -> tuple[MultiPolygon | None, str | None]:
+def parse_area(raw: Any) -> tuple[MultiPolygon | None, str | None]:
+    """A valid 2-D WGS-84 MultiPolygon from a GeoJSON (Multi)Polygon, or the reason it is not.
+
+    Shared by every input that carries an area: grid imports, jurisdictions, rule areas.
+    """
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         found = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
         return None, f"几何类型错误 / geometry must be Polygon or MultiPolygon, not {found}"
     try:
         positions = _positions(raw.get("coordinates"))
+        if not positions:
+            return None, "几何为空 / empty geometry"
         problem = _coordinate_problem(positions)
         if problem:
             return None, problem
-        geometry = shape(raw)
+        # A height coordinate is dropped: the map is flat.
+        geometry = shapely.force_2d(shape(raw))
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
         return None, f"坐标格式错误 / malformed coordinates: {exc}"
     if geometry.is_empty:
@@ -126,7 +134,7 @@ def _parse_feature(spec: LayerSpec, index: int, raw: Any) -> tuple[ParsedFeature
         reasons.append("缺少名称 / missing name")
     geometry: MultiPolygon | None = None
     if spec.is_tile or raw.get("geometry") is not None:
-        geometry, geometry_problem = _parse_geometry(raw.get("geometry"))
+        geometry, geometry_problem = parse_area(raw.get("geometry"))
         if geometry_problem:
             reasons.append(geometry_problem)
     if reasons:

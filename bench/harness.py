@@ -1,0 +1,248 @@
+"""What every benchmark script needs: timing, latencies, a scratch database, the real server.
+
+Kept in one place so the scripts measure the same way and print the same kind of table.
+The scripts run as `python bench/<name>.py`, which puts this folder on sys.path: they import
+it as `harness`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self, TypeVar
+
+import httpx2
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from gridloop import localdb, migrations
+from gridloop.auth import service as auth_service
+from gridloop.auth.models import Role
+from gridloop.config import get_settings
+
+USERNAME = "bench-auditor"
+PASSWORD = "bench-password"  # a throwaway user in a throwaway database
+SERVER_START_TIMEOUT_S = 60.0
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------
+# timing
+# --------------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so that stdout holds only the report."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    """The result of `action` and its wall time in seconds, for one-off steps."""
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values (q in 0..100): always a measured value."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class Latencies:
+    """Per-operation latencies in milliseconds, summarised the same way by every script."""
+
+    values_ms: list[float] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.values_ms)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values_ms) / len(self.values_ms) if self.values_ms else math.nan
+
+    def pct(self, q: float) -> float:
+        return percentile(sorted(self.values_ms), q)
+
+    @property
+    def per_second(self) -> float:
+        """Throughput of one client issuing the operations back to back: 1 / mean."""
+        return 1000.0 / self.mean if self.values_ms else math.nan
+
+
+# --------------------------------------------------------------------------------------------
+# the database
+# --------------------------------------------------------------------------------------------
+
+
+def admin_url() -> str:
+    """The server to create scratch databases on: GRIDLOOP_DATABASE_URL's, else the local one."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    log(f"starting the local cluster ({localdb.status(settings)})")
+    localdb.start(settings)
+    return settings.local_database_url
+
+
+@contextlib.contextmanager
+def scratch_database(admin: str, name: str, *, keep: bool) -> Iterator[tuple[str, Engine]]:
+    """Database `name`, dropped first and migrated, as (URL, engine); dropped on exit unless
+    `keep`, so that a run starts clean and leaves nothing behind."""
+    url = localdb.ensure_database(admin, name, drop_first=True)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            migrations.upgrade(connection)
+        yield url, engine
+    finally:
+        engine.dispose()
+        if keep:
+            log(f"kept database {name}: {make_url(url).render_as_string(hide_password=True)}")
+        else:
+            localdb.drop_database(admin, name)
+            log(f"dropped database {name}")
+
+
+def issue_token(engine: Engine) -> str:
+    """A bearer token of a new auditor, who may call the read-only endpoints being timed."""
+    with Session(engine) as session, session.begin():
+        user = auth_service.create_user(
+            session, username=USERNAME, password=PASSWORD, role=Role.AUDITOR
+        )
+        token, _ = auth_service.issue_token(session, user=user, now=datetime.now(UTC))
+    return token
+
+
+# --------------------------------------------------------------------------------------------
+# the server
+# --------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so that a run never meets a server it did not start."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`gridloop serve` on a free port, as a subprocess, logging to a file: the real server,
+    measured from outside. Started by `start`; stopped by `stop` or on leaving a `with`."""
+
+    def __init__(self, database_url: str, log_path: Path) -> None:
+        self.port = free_port()
+        # No access log: it measures the service, not the terminal it would write to.
+        self.command = [
+            sys.executable,
+            "-m",
+            "gridloop",
+            "serve",
+            "--no-access-log",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        self.log_path = log_path
+        self.env = {**os.environ, "GRIDLOOP_DATABASE_URL": database_url}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start the server and return once /healthz answers 200 (or fail with its log)."""
+        with self.log_path.open("wb") as log_file:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        with httpx2.Client(base_url=self.base_url, timeout=2.0) as client:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"the server exited early:\n{self.log_tail()}")
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        return
+                except httpx2.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"/healthz is not 200 after startup:\n{self.log_tail()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it lingers); harmless when it is not running."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log, to explain a failure."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+# --------------------------------------------------------------------------------------------
+# the report
+# --------------------------------------------------------------------------------------------
+
+
+def host_summary() -> str:
+    """Which machine and Python the figures come from."""
+    return f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def shown_path(path: str) -> str:
+    """A path relative to the working directory when it lies below it, for a shorter command."""
+    try:
+        return os.path.relpath(path) if Path(path).absolute().is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def this_command() -> str:
+    """The command line of this run, quoted for a shell, so that a reader can run it again."""
+    return " ".join(shlex.quote(part) for part in [shown_path(sys.executable), *sys.argv])
+
+
+def print_table(rows: Sequence[tuple[str, str, str]]) -> None:
+    """Rows of (metric, value, goal) as aligned plain-text columns."""
+    headers = ("metric", "value", "goal")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
