@@ -19,6 +19,8 @@ from gridloop.db import get_engine, get_sessionmaker
 
 # One database per run, so two runs on one server do not drop each other's.
 TEST_DATABASE = f"gridloop_test_{os.getpid()}"
+# No background deadline sweeper in tests: they sweep when they mean to.
+os.environ["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
 
 
 def _reset_caches() -> None:

@@ -11,9 +11,12 @@ from gridloop import health
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
 from gridloop.cases import router as cases_router
+from gridloop.cases import sweeper
 from gridloop.catalog import router as catalog_router
+from gridloop.config import get_settings
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
+from gridloop.limits import ConcurrencyLimit
 from gridloop.org import router as org_router
 from gridloop.routing import router as routing_router
 
@@ -26,7 +29,10 @@ Log in with `POST /auth/token` (demo password `gridloop-demo`), then send
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="gridloop", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=sweeper.lifespan
+    )
+    app.add_middleware(ConcurrencyLimit, limit=get_settings().db_connections)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth_router.router)

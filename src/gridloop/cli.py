@@ -21,6 +21,8 @@ from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
 from gridloop.calendar import seed as calendar_seed
+from gridloop.cases import audit as cases_audit
+from gridloop.cases import sweeper
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.db import get_engine, get_sessionmaker
@@ -41,6 +43,7 @@ import_app = typer.Typer(help="import data files", no_args_is_help=True)
 export_app = typer.Typer(help="export data files", no_args_is_help=True)
 user_app = typer.Typer(help="users", no_args_is_help=True)
 token_app = typer.Typer(help="bearer tokens and intake API keys", no_args_is_help=True)
+check_app = typer.Typer(help="consistency checks of the stored data", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"),
     (seed_app, "seed"),
@@ -48,6 +51,7 @@ for sub, name in [
     (export_app, "export"),
     (user_app, "user"),
     (token_app, "token"),
+    (check_app, "check"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -242,6 +246,26 @@ def token_create(
         else:
             assert client is not None
             print(auth_service.create_api_key(session, name=client, source=source))
+
+
+@app.command()
+def sweep() -> None:
+    """One pass of the deadline sweeper: an `overdue` event per newly missed deadline."""
+    with transaction() as session:
+        result = sweeper.sweep(session, now=now())
+    out.print(str(result))
+
+
+@check_app.command("events")
+def check_events() -> None:
+    """Replay every case's events with the workflow table; exit 1 on any mismatch."""
+    with transaction() as session:
+        result = cases_audit.check_events(session)
+    for mismatch in result.mismatches:
+        out.print(str(mismatch), highlight=False)
+    out.print(f"{result.cases} cases checked, {len(result.mismatches)} mismatches")
+    if result.mismatches:
+        raise typer.Exit(1)
 
 
 @app.command()

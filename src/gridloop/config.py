@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     local_db_name: str = "gridloop"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias="PORT")
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
     token_ttl_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="the zone of working hours")
     photo_dir: Path | None = Field(
         default=None, description="where case photos are kept; data_dir/photos when unset"
+    )
+    sweep_interval_seconds: float = Field(
+        default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )
 
     @field_validator("working_periods")
@@ -53,6 +58,11 @@ class Settings(BaseSettings):
     def _timezone_known(cls, value: str) -> str:
         parse_timezone(value)
         return value
+
+    @property
+    def db_connections(self) -> int:
+        """Connections one process may hold: also its cap on requests in flight."""
+        return self.db_pool_size + self.db_max_overflow
 
     @property
     def local_database_url(self) -> str:

@@ -33,8 +33,12 @@ class CreatedAtMixin:
 
 @lru_cache
 def get_engine() -> Engine:
+    settings = get_settings()
     return create_engine(
-        get_settings().effective_database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
+        settings.effective_database_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, delete, func, insert, select
+from sqlalchemy import Row, Select, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -91,3 +91,18 @@ def save_year(
     rows = [{"day": day, "kind": kind, "name": name} for day, kind, name in days]
     if rows:
         session.execute(insert(CalendarDay), rows)
+
+
+def fingerprint(session: Session) -> tuple[int, ...]:
+    """A cheap summary of the whole calendar that changes whenever a year or a day changes."""
+    row = session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM calendar_year), "
+            "(SELECT coalesce(sum(year), 0) FROM calendar_year), "
+            "count(*), "
+            "coalesce(sum((day - date '2000-01-01') "
+            "* CASE kind WHEN 'holiday' THEN 1 ELSE 3 END), 0) "
+            "FROM calendar_day"
+        )
+    ).one()
+    return tuple(int(value) for value in row)

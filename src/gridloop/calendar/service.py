@@ -26,8 +26,24 @@ from gridloop.errors import InvalidImport, InvalidInput, NotFound, ProblemItem
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
+# Every deadline needs the calendar; loading it costs more than the rest of a filing, so each
+# process keeps the last one and reloads it only when the stored calendar's fingerprint changes.
+_cached: tuple[tuple[object, ...], WorkCalendar] | None = None
+
+
 def work_calendar(session: Session) -> WorkCalendar:
     """The calendar of every known year, with the configured working hours and time zone."""
+    global _cached
+    settings = get_settings()
+    fingerprint = (*repository.fingerprint(session), settings.working_periods, settings.timezone)
+    if _cached is not None and _cached[0] == fingerprint:
+        return _cached[1]
+    calendar = _load_calendar(session)
+    _cached = (fingerprint, calendar)
+    return calendar
+
+
+def _load_calendar(session: Session) -> WorkCalendar:
     settings = get_settings()
     days = repository.all_days(session)
     return WorkCalendar(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.calendar import service as calendar_service
 from gridloop.calendar.worktime import WorkCalendar
-from gridloop.cases import deadlines, repository, service, workflow
+from gridloop.cases import deadlines, repository, service, whistle, workflow
 from gridloop.cases.models import GridCase, OfficeRole, PhotoStep, RejectReason
 from gridloop.cases.schemas import (
     ActionBody,
@@ -409,4 +409,6 @@ STEPS: dict[Action, Callable[[Step, Any], dict[str, Any]]] = {
     Action.CLOSE: _close,
     Action.REWORK: _rework,
     Action.EVALUATE: _evaluate,
+    Action.WHISTLE: whistle.whistle_step,
+    Action.REPORT_IN: whistle.report_in_step,
 }

@@ -6,7 +6,7 @@ service cannot forget to check it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import ApiKey, User
@@ -492,3 +492,29 @@ def summons(session: Session, *, case_id: int) -> list[Row[Any]]:
         .order_by(CaseSummons.summoned_at, Office.code)
     )
     return list(session.execute(statement))
+
+
+# ----------------------------------------------------------------------------- replay check
+
+
+def histories(session: Session, *, batch: int = 5000) -> Iterator[Row[Any]]:
+    """Every case with its status, rework count and event actions in order, by case_id."""
+    statement = (
+        select(
+            GridCase.case_id,
+            GridCase.status,
+            GridCase.rework_count,
+            select(
+                func.coalesce(
+                    func.array_agg(aggregate_order_by(CaseEvent.action, CaseEvent.case_event_id)),
+                    text("'{}'"),
+                )
+            )
+            .where(CaseEvent.case_id == GridCase.case_id)
+            .scalar_subquery()
+            .label("actions"),
+        )
+        .order_by(GridCase.case_id)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.execute(statement)

@@ -28,7 +28,7 @@ from fastapi import (
 from fastapi.responses import FileResponse, JSONResponse
 
 from gridloop.auth.dependencies import CurrentIntakeClient, Now, current_user, oauth2_scheme
-from gridloop.cases import actions, idempotency, service
+from gridloop.cases import actions, idempotency, service, whistle
 from gridloop.cases.idempotency import StoredResponse
 from gridloop.cases.models import PhotoStep
 from gridloop.cases.schemas import (
@@ -42,6 +42,7 @@ from gridloop.cases.schemas import (
     CasePhotoRead,
     CaseQuery,
     CaseRead,
+    WhistleRead,
 )
 from gridloop.cases.service import Caller
 from gridloop.cases.workflow import Action, actors_of
@@ -270,6 +271,12 @@ def read_case(
 def case_events(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CaseEventRead]:
     """案件流转记录 / Every event of a case, in order."""
     return service.case_events(session, caller=caller, case_id=case_id)
+
+
+@router.get("/{case_id}/whistle", responses=problems(Unauthorized, NotFound, InvalidInput))
+def case_whistle(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) -> WhistleRead:
+    """吹哨报到 / The offices a whistle summoned, their arrival deadline and lateness."""
+    return whistle.whistle_read(session, caller=caller, case_id=case_id, now=at)
 
 
 # ----------------------------------------------------------------------------- photos

@@ -284,6 +284,55 @@ class CasePhotoRead(BaseModel):
     url: str
 
 
+# ----------------------------------------------------------------------------- whistle (吹哨报到)
+
+DepartmentType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
+
+
+class WhistleBody(ActionBody):
+    """吹哨: summon several offices at once, by code or by department type at the case's point."""
+
+    office_codes: Annotated[list[OfficeCode], Field(min_length=2, max_length=20)] | None = Field(
+        default=None, description="the offices summoned (at least two)"
+    )
+    department_types: Annotated[list[DepartmentType], Field(min_length=1, max_length=20)] | None = (
+        Field(
+            default=None,
+            description="or: departments whose office covering the case's point is summoned",
+        )
+    )
+    lead_office_code: OfficeCode | None = Field(
+        default=None, description="the lead office among them; the first one when not given"
+    )
+    arrival_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="minutes the offices have to arrive"
+    )
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_name_offices(self) -> WhistleBody:
+        if (self.office_codes is None) == (self.department_types is None):
+            raise ValueError("give exactly one of office_codes and department_types")
+        return self
+
+
+class SummonsRead(BaseModel):
+    office_code: str
+    office_name: str
+    summoned_at: LocalTime
+    arrival_due_at: LocalTime = Field(description="报到 deadline")
+    arrived_at: LocalTime | None
+    late: bool | None = Field(
+        description="arrived after the deadline (or not arrived and past it); null while waiting"
+    )
+    minutes_late: float | None = Field(description="how late, when late")
+
+
+class WhistleRead(BaseModel):
+    case_id: int
+    summons: list[SummonsRead] = Field(description="every office summoned, oldest whistle first")
+
+
 ACTION_BODIES: dict[Action, type[ActionBody]] = {
     Action.REGISTER: RegisterBody,
     Action.REJECT: RejectBody,
@@ -302,4 +351,6 @@ ACTION_BODIES: dict[Action, type[ActionBody]] = {
     Action.CLOSE: NoteBody,
     Action.REWORK: ReasonBody,
     Action.EVALUATE: EvaluateBody,
+    Action.WHISTLE: WhistleBody,
+    Action.REPORT_IN: NoteBody,
 }

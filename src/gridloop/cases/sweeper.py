@@ -11,14 +11,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridloop.auth import time as auth_time
 from gridloop.cases import repository
 from gridloop.cases.models import Deadline
+from gridloop.config import get_settings
+from gridloop.db import get_sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +79,18 @@ class SweeperThread(threading.Thread):
     def stop(self) -> None:
         self._stopped.set()
         self.join(timeout=10)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """The app's lifespan: the sweeper loop runs while the server does (unless disabled)."""
+    interval = get_settings().sweep_interval_seconds
+    thread = None
+    if interval > 0:
+        thread = SweeperThread(sessions=get_sessionmaker, clock=auth_time.now, interval=interval)
+        thread.start()
+    try:
+        yield
+    finally:
+        if thread is not None:
+            thread.stop()

@@ -12,6 +12,7 @@ dispatches or closes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -209,3 +210,31 @@ def unmet_need(action: Action, facts: Facts) -> str | None:
 
 
 _PENDING_NAMES = {Pending.EXTENSION: "延期", Pending.SUSPENSION: "挂账"}
+
+
+class ReplayError(ValueError):
+    """A history the table cannot produce."""
+
+
+def replay(actions: Iterable[str]) -> Status:
+    """The status a case's events lead to, in order, from nothing; `overdue` changes nothing.
+
+    ReplayError names the first event the table refuses (or a history that files nothing).
+    """
+    status: Status | None = None
+    for position, name in enumerate(actions, start=1):
+        if name == OVERDUE_EVENT:
+            if status is None:
+                raise ReplayError(f"event {position}: overdue before the case was filed")
+            continue
+        try:
+            action = Action(name)
+        except ValueError:
+            raise ReplayError(f"event {position}: unknown action {name!r}") from None
+        target = next_status(status, action)
+        if target is None:
+            raise ReplayError(f"event {position}: {name} is not allowed from {status or 'nothing'}")
+        status = target
+    if status is None:
+        raise ReplayError("no events")
+    return status

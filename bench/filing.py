@@ -1,0 +1,359 @@
+"""Benchmark: filing throughput and latency over HTTP against pgbench running the same SQL.
+
+Steps: create (dropping first) the database `gridloop_bench_filing`, migrate it, load the demo
+district (`gridloop seed demo`), create a 12345 intake API key and pick points inside unit
+grids. Capture the SQL statements of one filing per point (the app in process, every statement
+logged with its parameters rendered as literals) and write each as a pgbench script
+(`BEGIN; …; COMMIT;`). Start the real server (`gridloop serve --workers 2 --no-access-log`),
+run 50 concurrent keep-alive clients filing for `--seconds`, then run pgbench with the same
+concurrency (`-c 50 -j 2`) on those scripts, and print throughput, p50/p99 and the ratio against
+the goals (≥ 40 % of pgbench, p99 < 100 ms).
+
+Run: `.venv/bin/python bench/filing.py` (quick: `--seconds 5`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from fastapi.testclient import TestClient
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+from gridloop.auth import service as auth_service
+from gridloop.auth.models import IntakeSource
+
+from harness import (
+    Latencies,
+    Server,
+    admin_url,
+    host_summary,
+    log,
+    print_table,
+    scratch_database,
+    this_command,
+)
+
+DATABASE = "gridloop_bench_filing"
+ITEM = "E0102"  # 暴露垃圾
+RATIO_GOAL = 0.40
+P99_GOAL_MS = 100.0
+Point = tuple[float, float]
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    params: dict[str, str] = {"dbname": parsed.database or "postgres"}
+    for key, value in (
+        ("host", parsed.host),
+        ("port", parsed.port),
+        ("user", parsed.username),
+        ("password", parsed.password),
+    ):
+        if value:
+            params[key] = str(value)
+    return params
+
+
+def gridloop_command(url: str, *args: str) -> str:
+    """Run `gridloop …` on the bench database; its stdout (fail loudly)."""
+    env = {**os.environ, "GRIDLOOP_DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "gridloop", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"gridloop {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def intake_key(engine: Engine) -> str:
+    with Session(engine) as session, session.begin():
+        return auth_service.create_api_key(
+            session, name="bench-12345", source=IntakeSource.HOTLINE_12345
+        )
+
+
+def grid_points(engine: Engine, count: int) -> list[Point]:
+    """A point inside each of `count` unit grids spread over the district."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM unit_grid "
+                "ORDER BY md5(code) LIMIT :n) AS s"
+            ),
+            {"n": count},
+        ).all()
+    return [(float(lon), float(lat)) for lon, lat in rows]
+
+
+def filing(point: Point, index: int) -> dict[str, Any]:
+    return {
+        "point": {"lon": point[0], "lat": point[1], "crs": "wgs84"},
+        "item_code": ITEM,
+        "description": f"压测上报 {index}：路边暴露垃圾",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# the SQL of one filing
+# --------------------------------------------------------------------------------------------
+
+
+def capture_scripts(url: str, key: str, points: Sequence[Point], workdir: Path) -> list[Path]:
+    """File once per point in process, recording every statement; one pgbench script each."""
+    os.environ["GRIDLOOP_DATABASE_URL"] = url
+    from gridloop.app import create_app
+    from gridloop.config import get_settings
+    from gridloop.db import get_engine, get_sessionmaker
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+    captured: list[tuple[str, Any]] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        rows = parameters if many else [parameters]
+        captured.extend((statement, row) for row in rows)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    scripts: list[Path] = []
+    with (
+        TestClient(create_app()) as client,
+        psycopg.ClientCursor(psycopg.connect(make_conninfo(**libpq_params(url)))) as cursor,
+    ):
+        for index, point in enumerate(points):
+            captured.clear()
+            response = client.post("/cases", json=filing(point, index), headers={"X-API-Key": key})
+            if response.status_code != 201:
+                raise RuntimeError(f"filing failed: {response.status_code} {response.text}")
+            lines = ["BEGIN;"]
+            for statement, parameters in captured:
+                rendered = cursor.mogrify(statement, parameters or None)
+                lines.append(" ".join(rendered.split()) + ";")
+            lines.append("COMMIT;")
+            script = workdir / f"filing_{index:03d}.sql"
+            script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            scripts.append(script)
+        cursor.connection.close()
+    event.remove(engine, "before_cursor_execute", record)
+    engine.dispose()
+    log(f"one filing is {len(lines) - 2} statements (see {scripts[0]})")
+    return scripts
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpResult:
+    latencies: Latencies = field(default_factory=Latencies)
+    statuses: Counter[int] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.latencies.count / self.seconds if self.seconds else 0.0
+
+
+def bench_http(
+    server: Server, key: str, points: Sequence[Point], clients: int, seconds: float, warmup: float
+) -> HttpResult:
+    """`clients` threads, each one keep-alive connection, filing back to back."""
+    result = HttpResult()
+    lock = threading.Lock()
+    start_gate = threading.Barrier(clients + 1)
+    started = 0.0
+    stop_at = 0.0
+
+    def client(number: int) -> None:
+        rng = random.Random(number)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        headers = {"X-API-Key": key, "Content-Type": "application/json"}
+        local = Latencies()
+        statuses: Counter[int] = Counter()
+        start_gate.wait()
+        index = 0
+        try:
+            while (now := time.perf_counter()) < stop_at:
+                body = json.dumps(filing(rng.choice(points), number * 1_000_000 + index))
+                index += 1
+                begin = time.perf_counter_ns()
+                connection.request("POST", "/cases", body=body, headers=headers)
+                reply = connection.getresponse()
+                reply.read()
+                elapsed = (time.perf_counter_ns() - begin) / 1e6
+                if now >= started + warmup:
+                    local.values_ms.append(elapsed)
+                    statuses[reply.status] += 1
+        finally:
+            connection.close()
+        with lock:
+            result.latencies.values_ms.extend(local.values_ms)
+            result.statuses.update(statuses)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    stop_at = started + warmup + seconds
+    start_gate.wait()
+    for thread in threads:
+        thread.join()
+    result.seconds = seconds
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# pgbench
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PgbenchResult:
+    command: list[str]
+    tps: float
+    latency_avg_ms: float
+    transactions: int
+    failed: int
+
+
+def bench_pgbench(
+    url: str, scripts: Sequence[Path], clients: int, threads: int, seconds: int
+) -> PgbenchResult:
+    params = libpq_params(url)
+    env = dict(os.environ)
+    if "password" in params:
+        env["PGPASSWORD"] = params["password"]
+    command = ["pgbench", "-n", "-c", str(clients), "-j", str(threads), "-T", str(seconds)]
+    for script in scripts:
+        command += ["-f", str(script)]
+    for option, name in (("-h", "host"), ("-p", "port"), ("-U", "user")):
+        if name in params:
+            command += [option, params[name]]
+    command.append(params["dbname"])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+
+    def number(pattern: str, default: float | None = None) -> float:
+        match = re.search(pattern, done.stdout)
+        if match is None:
+            if default is not None:
+                return default
+            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{done.stdout}")
+        return float(match.group(1))
+
+    return PgbenchResult(
+        command=command,
+        tps=number(r"tps = ([0-9.]+)"),
+        latency_avg_ms=number(r"latency average = ([0-9.]+) ms"),
+        transactions=int(number(r"number of transactions actually processed: (\d+)")),
+        failed=int(number(r"number of failed transactions: (\d+)", 0)),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
+    parser.add_argument("--seconds", type=int, default=20, help="measured time of each side")
+    parser.add_argument("--warmup", type=float, default=3.0, help="HTTP seconds not measured")
+    parser.add_argument("--points", type=int, default=50, help="distinct filing points")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    admin = admin_url()
+    log(f"creating database {DATABASE} (dropped first)")
+    with (
+        scratch_database(admin, DATABASE, keep=args.keep) as (url, engine),
+        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
+        Server(url, Path(tmp) / "server.log") as server,
+    ):
+        workdir = Path(tmp)
+        log("loading the demo district (gridloop seed demo)")
+        gridloop_command(url, "seed", "demo")
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+            version = str(connection.execute(text("SHOW server_version")).scalar_one())
+        key = intake_key(engine)
+        points = grid_points(engine, args.points)
+        log(f"capturing the SQL of one filing at each of {len(points)} points")
+        scripts = capture_scripts(url, key, points, workdir)
+
+        server.command += ["--workers", str(args.workers)]
+        server.env["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
+        log(f"starting the server: {' '.join(server.command)}")
+        server.start()
+        log(f"filing over HTTP: {args.clients} clients, {args.warmup} s warm-up + {args.seconds} s")
+        http_result = bench_http(server, key, points, args.clients, args.seconds, args.warmup)
+        server.stop()
+        unexpected = {s: n for s, n in http_result.statuses.items() if s != 201}
+        if unexpected:
+            log(f"unexpected statuses {unexpected}:\n{server.log_tail()}")
+
+        log(f"pgbench: -c {args.clients} -j 2 -T {args.seconds} on {len(scripts)} scripts")
+        pgbench = bench_pgbench(url, scripts, args.clients, 2, args.seconds)
+
+    h = http_result.latencies
+    ratio = http_result.per_second / pgbench.tps if pgbench.tps else float("nan")
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http_result.statuses.items()))
+    rows = [
+        ("HTTP filings", f"{h.count} ({statuses})", ""),
+        ("HTTP throughput", f"{http_result.per_second:.1f} /s", ""),
+        ("HTTP p50", f"{h.pct(50):.1f} ms", ""),
+        ("HTTP p99", f"{h.pct(99):.1f} ms", f"< {P99_GOAL_MS:.0f} ms"),
+        ("pgbench throughput (same SQL)", f"{pgbench.tps:.1f} tps", ""),
+        ("pgbench latency average", f"{pgbench.latency_avg_ms:.1f} ms", ""),
+        ("HTTP / pgbench", f"{ratio:.0%}", f"≥ {RATIO_GOAL:.0%}"),
+    ]
+    print(f"\nfiling benchmark — {this_command()}")
+    print(f"{host_summary()}, PostgreSQL {version}")
+    print(f"pgbench: {' '.join(pgbench.command[:9])} … ({pgbench.failed} failed)\n")
+    print_table(rows)
+    met = ratio >= RATIO_GOAL and h.pct(99) < P99_GOAL_MS
+    print(f"\ngoals: {'met' if met else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,148 @@
+"""吹哨报到: the street summons several offices at once; each office reports in at the grid.
+
+The whistle is a dispatch to several offices (the first, or the one named, leads) with an
+arrival deadline, 30 minutes unless told; the handling clock starts as for a dispatch. Each
+summoned office's liaison then reports in (`report_in`); whether it came late is kept per office
+and shown by `GET /cases/{case_id}/whistle`. A liaison of an office not summoned does not see
+the case at all (404).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from gridloop.cases import repository, service
+from gridloop.cases.models import OfficeRole
+from gridloop.cases.schemas import NoteBody, SummonsRead, WhistleBody, WhistleRead
+from gridloop.cases.service import Caller, invalid
+from gridloop.errors import ActionNotAllowed
+from gridloop.org import service as org_service
+
+if TYPE_CHECKING:
+    from gridloop.cases.actions import Step
+
+
+def whistle_step(step: Step, body: WhistleBody) -> dict[str, Any]:
+    session, case = step.session, step.case
+    codes = body.office_codes or _covering(step, body.department_types or [])
+    codes = list(dict.fromkeys(codes))
+    if len(codes) < 2:
+        raise invalid("body", "吹哨须召集至少两个单位 / a whistle summons at least two offices")
+    lead = body.lead_office_code or codes[0]
+    if lead not in codes:
+        raise invalid(
+            "body.lead_office_code",
+            f"主办单位 {lead} 不在召集之列 / the lead office {lead} is not among those summoned",
+        )
+    offices = repository.offices_by_code(session, codes)
+    unknown = [code for code in codes if code not in offices]
+    if unknown:
+        raise invalid(
+            "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
+        )
+    repository.release_case_offices(session, case_id=case.case_id, at=step.now)
+    repository.add_case_offices(
+        session,
+        case_id=case.case_id,
+        offices=[
+            (
+                offices[code].office_id,
+                (OfficeRole.LEAD if code == lead else OfficeRole.ASSIST).value,
+            )
+            for code in codes
+        ],
+        at=step.now,
+    )
+    arrival_due_at = step.now + timedelta(minutes=body.arrival_minutes)
+    repository.add_summons(
+        session,
+        case_id=case.case_id,
+        office_ids=[offices[code].office_id for code in codes],
+        at=step.now,
+        arrival_due_at=arrival_due_at,
+    )
+    case.dispatched_at = step.now
+    step.start_handling_clock(step.now)
+    return {
+        **body.model_dump(mode="json", exclude_none=True),
+        "lead_office_code": lead,
+        "office_codes": codes,
+        "arrival_due_at": arrival_due_at.isoformat(),
+        "handle_due_at": None if case.handle_due_at is None else case.handle_due_at.isoformat(),
+    }
+
+
+def _covering(step: Step, department_types: list[str]) -> list[str]:
+    """The offices of these department types whose jurisdiction covers the case's point."""
+    lon, lat = repository.point_of(step.session, step.case.case_id)
+    covering = org_service.offices_covering(step.session, lon=lon, lat=lat)
+    missing = [kind for kind in department_types if kind not in covering]
+    if missing:
+        raise invalid(
+            "body.department_types",
+            f"案件位置无 {', '.join(missing)} 的派出机构 / no office of {', '.join(missing)} "
+            "covers the case's point",
+        )
+    return [covering[kind].code for kind in department_types]
+
+
+def report_in_step(step: Step, body: NoteBody) -> dict[str, Any]:
+    session, case, caller = step.session, step.case, step.caller
+    office_id = None if caller.user is None else caller.user.office_id
+    summons = (
+        None
+        if office_id is None
+        else repository.latest_summons(session, case_id=case.case_id, office_id=office_id)
+    )
+    if summons is None or office_id is None:
+        raise ActionNotAllowed("本案未召集贵单位 / this case did not summon your office")
+    if summons.arrived_at is not None:
+        raise ActionNotAllowed(
+            f"贵单位已于 {summons.arrived_at.isoformat()} 报到 / your office reported in at "
+            f"{summons.arrived_at.isoformat()}"
+        )
+    summons.arrived_at = step.now
+    summons.arrived_by_user_id = caller.user_id
+    repository.mark_arrived(session, case_id=case.case_id, office_id=office_id, at=step.now)
+    late, minutes = _lateness(summons.arrival_due_at, step.now, now=step.now)
+    return {
+        **body.model_dump(mode="json", exclude_none=True),
+        "office_id": office_id,
+        "arrival_due_at": summons.arrival_due_at.isoformat(),
+        "late": late,
+        "minutes_late": minutes,
+    }
+
+
+def _lateness(
+    due_at: datetime, arrived_at: datetime | None, *, now: datetime
+) -> tuple[bool | None, float | None]:
+    """(late, minutes late): unknown while still waiting before the deadline."""
+    moment = arrived_at if arrived_at is not None else now
+    if moment <= due_at:
+        return (False, None) if arrived_at is not None else (None, None)
+    return True, round((moment - due_at).total_seconds() / 60, 1)
+
+
+def whistle_read(session: Session, *, caller: Caller, case_id: int, now: datetime) -> WhistleRead:
+    """The summons of a case the caller sees, with each office's lateness."""
+    service.visible_case(session, caller=caller, case_id=case_id)
+    items = []
+    for row in repository.summons(session, case_id=case_id):
+        summons = row.CaseSummons
+        late, minutes = _lateness(summons.arrival_due_at, summons.arrived_at, now=now)
+        items.append(
+            SummonsRead(
+                office_code=row.office_code,
+                office_name=row.office_name,
+                summoned_at=summons.summoned_at,
+                arrival_due_at=summons.arrival_due_at,
+                arrived_at=summons.arrived_at,
+                late=late,
+                minutes_late=minutes,
+            )
+        )
+    return WhistleRead(case_id=case_id, summons=items)
