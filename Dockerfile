@@ -8,7 +8,9 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src
 COPY migrations ./migrations
 COPY seeds ./seeds
-RUN pip install . && useradd --system --home /app gridloop
+RUN pip install . && useradd --system --home /app gridloop \
+    && mkdir -p /data/photos && chown -R gridloop /data
+ENV GRIDLOOP_PHOTO_DIR=/data/photos
 USER gridloop
 
 EXPOSE 8000
