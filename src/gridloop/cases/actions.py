@@ -7,7 +7,7 @@ what each action changes beyond the status: due times, offices, requests, verifi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,7 @@ from gridloop.errors import (
     Forbidden,
     PreconditionFailed,
 )
+from gridloop.org.models import Office
 from gridloop.routing import service as routing_service
 
 # Actions of the lead office: an assisting office's liaison sees the case but may not take them.
@@ -160,6 +161,31 @@ class Step:
         self.case.handle_due_at = handle_due_at
         self.case.close_due_at = deadlines.close_due(handle_due_at, limits, calendar=self.calendar)
 
+    def send_to_offices(self, *, lead: str, assists: Sequence[str]) -> dict[str, Office]:
+        """Hand the case to a lead office and its assistants (dispatch and whistle alike).
+
+        Offices it had before are released; the handling clock starts now. Unknown codes are a
+        422 naming them. Returns the offices by code.
+        """
+        codes = [lead, *assists]
+        offices = repository.offices_by_code(self.session, codes)
+        unknown = [code for code in codes if code not in offices]
+        if unknown:
+            raise invalid(
+                "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
+            )
+        repository.release_case_offices(self.session, case_id=self.case.case_id, at=self.now)
+        repository.add_case_offices(
+            self.session,
+            case_id=self.case.case_id,
+            offices=[(offices[lead].office_id, OfficeRole.LEAD.value)]
+            + [(offices[code].office_id, OfficeRole.ASSIST.value) for code in assists],
+            at=self.now,
+        )
+        self.case.dispatched_at = self.now
+        self.start_handling_clock(self.now)
+        return offices
+
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
@@ -236,22 +262,7 @@ def _dispatch(step: Step, body: DispatchBody) -> dict[str, Any]:
         else [office.code for office in decision.assisting]
     )
     assists = [code for code in dict.fromkeys(assists) if code != lead]
-    offices = repository.offices_by_code(session, [lead, *assists])
-    unknown = [code for code in [lead, *assists] if code not in offices]
-    if unknown:
-        raise invalid(
-            "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
-        )
-    repository.release_case_offices(session, case_id=case.case_id, at=step.now)
-    repository.add_case_offices(
-        session,
-        case_id=case.case_id,
-        offices=[(offices[lead].office_id, OfficeRole.LEAD.value)]
-        + [(offices[code].office_id, OfficeRole.ASSIST.value) for code in assists],
-        at=step.now,
-    )
-    case.dispatched_at = step.now
-    step.start_handling_clock(step.now)
+    step.send_to_offices(lead=lead, assists=assists)
     return {
         **_note(body),
         "lead_office_code": lead,

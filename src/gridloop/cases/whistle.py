@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from gridloop.cases import repository, service
-from gridloop.cases.models import OfficeRole
 from gridloop.cases.schemas import NoteBody, SummonsRead, WhistleBody, WhistleRead
 from gridloop.cases.service import Caller, invalid
 from gridloop.errors import ActionNotAllowed
@@ -37,25 +36,7 @@ def whistle_step(step: Step, body: WhistleBody) -> dict[str, Any]:
             "body.lead_office_code",
             f"主办单位 {lead} 不在召集之列 / the lead office {lead} is not among those summoned",
         )
-    offices = repository.offices_by_code(session, codes)
-    unknown = [code for code in codes if code not in offices]
-    if unknown:
-        raise invalid(
-            "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
-        )
-    repository.release_case_offices(session, case_id=case.case_id, at=step.now)
-    repository.add_case_offices(
-        session,
-        case_id=case.case_id,
-        offices=[
-            (
-                offices[code].office_id,
-                (OfficeRole.LEAD if code == lead else OfficeRole.ASSIST).value,
-            )
-            for code in codes
-        ],
-        at=step.now,
-    )
+    offices = step.send_to_offices(lead=lead, assists=[code for code in codes if code != lead])
     arrival_due_at = step.now + timedelta(minutes=body.arrival_minutes)
     repository.add_summons(
         session,
@@ -64,8 +45,6 @@ def whistle_step(step: Step, body: WhistleBody) -> dict[str, Any]:
         at=step.now,
         arrival_due_at=arrival_due_at,
     )
-    case.dispatched_at = step.now
-    step.start_handling_clock(step.now)
     return {
         **body.model_dump(mode="json", exclude_none=True),
         "lead_office_code": lead,
