@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filing import DATABASE as _FILING_DATABASE
-from filing import filing, grid_points, gridloop_command, intake_key
 from sqlalchemy import text
 
+from filing import DATABASE as _FILING_DATABASE
+from filing import filing, grid_points, gridloop_command, intake_key
 from harness import Server, admin_url, log, scratch_database
 
 DATABASE = _FILING_DATABASE.replace("filing", "kill")

@@ -18,6 +18,7 @@ from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.limits import ConcurrencyLimit
 from gridloop.org import router as org_router
+from gridloop.reports import router as reports_router
 from gridloop.routing import router as routing_router
 
 DESCRIPTION = """
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     app.include_router(calendar_router.router)
     app.include_router(catalog_router.router)
     app.include_router(cases_router.router)
+    app.include_router(reports_router.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,7 +24,10 @@ from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
 from gridloop.calendar import seed as calendar_seed
 from gridloop.cases import audit as cases_audit
+from gridloop.cases import history as cases_history
+from gridloop.cases import history_db as cases_history_db
 from gridloop.cases import sweeper
+from gridloop.cases.history_model import LOCAL_ZONE
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.db import get_engine, get_sessionmaker
@@ -30,6 +35,7 @@ from gridloop.errors import DomainError
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.org import seed as org_seed
+from gridloop.reports import repository as reports_repository
 from gridloop.routing import seed as routing_seed
 
 app = typer.Typer(
@@ -44,6 +50,7 @@ export_app = typer.Typer(help="export data files", no_args_is_help=True)
 user_app = typer.Typer(help="users", no_args_is_help=True)
 token_app = typer.Typer(help="bearer tokens and intake API keys", no_args_is_help=True)
 check_app = typer.Typer(help="consistency checks of the stored data", no_args_is_help=True)
+rollups_app = typer.Typer(help="the daily rollups the reports read", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"),
     (seed_app, "seed"),
@@ -52,6 +59,7 @@ for sub, name in [
     (user_app, "user"),
     (token_app, "token"),
     (check_app, "check"),
+    (rollups_app, "rollups"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -199,6 +207,44 @@ def seed_synthetic(
         _import(layer, collection)
 
 
+@seed_app.command("history")
+def seed_history(
+    cases: Annotated[int, typer.Option(min=1, help="number of cases")],
+    years: Annotated[int, typer.Option(min=1, max=30, help="years of history before --end")] = 3,
+    seed: Annotated[int, typer.Option(help="the same seed writes the same histories")] = 1,
+    end: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
+            help="when the histories stop (Asia/Shanghai): a day (its midnight) or a time; "
+            "default now",
+        ),
+    ] = None,
+) -> None:
+    """Write realistic case histories over the map, catalog and offices in the database."""
+    plan = cases_history.Plan(
+        cases=cases, years=years, seed=seed, end=cases_history.end_at(end, now=now())
+    )
+    err.print(
+        f"{cases} cases from {plan.start.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} "
+        f"to {plan.end.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (seed {seed})"
+    )
+    with progress() as bar, transaction() as session:
+        task = bar.add_task("seed history", total=cases)
+        result = cases_history_db.seed_history(
+            session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
+        )
+    statuses = ", ".join(
+        f"{status} {result.statuses[status]}" for status in sorted(result.statuses)
+    )
+    out.print(
+        f"{result.cases} cases, {result.events} events ({result.overdue} overdue) in "
+        f"{result.seconds:.1f} s ({result.cases / max(result.seconds, 1e-9):,.0f} cases/s); "
+        f"{statuses}",
+        highlight=False,
+    )
+
+
 @user_app.command("create")
 def user_create(
     username: str,
@@ -266,6 +312,16 @@ def check_events() -> None:
     out.print(f"{result.cases} cases checked, {len(result.mismatches)} mismatches")
     if result.mismatches:
         raise typer.Exit(1)
+
+
+@rollups_app.command("rebuild")
+def rollups_rebuild() -> None:
+    """Recompute every case's counting facts and the daily rollups from the events."""
+    err.print("recomputing the rollups from the events …")
+    started = time.perf_counter()
+    with transaction() as session:
+        cases = reports_repository.rebuild_rollups(session)
+    out.print(f"{cases} cases recomputed in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()

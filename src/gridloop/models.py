@@ -7,6 +7,7 @@ from gridloop.catalog import models as catalog_models
 from gridloop.db import Base
 from gridloop.geo import models as geo_models
 from gridloop.org import models as org_models
+from gridloop.reports import models as reports_models
 from gridloop.routing import models as routing_models
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "catalog_models",
     "geo_models",
     "org_models",
+    "reports_models",
     "routing_models",
 ]

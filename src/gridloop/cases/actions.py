@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gridloop.calendar import service as calendar_service
 from gridloop.calendar.worktime import WorkCalendar
 from gridloop.cases import deadlines, repository, service, whistle, workflow
-from gridloop.cases.models import GridCase, OfficeRole, PhotoStep, RejectReason
+from gridloop.cases.models import CaseEvent, Deadline, GridCase, OfficeRole, PhotoStep, RejectReason
 from gridloop.cases.schemas import (
     ActionBody,
     DispatchBody,
@@ -367,7 +367,12 @@ def _report_handled(step: Step, body: ReportHandledBody) -> dict[str, Any]:
 def _verify(step: Step, body: VerifyBody) -> dict[str, Any]:
     result = Verification.PASSED if body.passed else Verification.FAILED
     step.case.verification = result.value
-    return {**_note(body), "verification": result.value}
+    # The deadline of this check, so that its timeliness is read from the event itself.
+    return {
+        **_note(body),
+        "verification": result.value,
+        "verify_due_at": _iso(step.case.verify_due_at),
+    }
 
 
 def _close(step: Step, body: ActionBody) -> dict[str, Any]:
@@ -393,13 +398,35 @@ def _evaluate(step: Step, body: EvaluateBody) -> dict[str, Any]:
     case.satisfaction = body.satisfaction.value
     return {
         **_note(body),
-        "handled_on_time": _on_time(case.handled_at, case.handle_due_at),
-        "closed_on_time": _on_time(case.closed_at, case.close_due_at),
+        "satisfaction": case.satisfaction,
+        # The reporter's own verdict, or an auditor's follow-up visit (回访).
+        "channel": "reporter" if step.caller.reported(case) else "follow_up",
+        "contacted": body.contacted,
+        "solved": body.solved,
+        "timeliness": timeliness(
+            case, [row.CaseEvent for row in repository.events(step.session, case_id=case.case_id)]
+        ),
     }
 
 
-def _on_time(done: datetime | None, due_at: datetime | None) -> bool | None:
-    return None if done is None or due_at is None else done <= due_at
+def timeliness(case: GridCase, events: Sequence[CaseEvent]) -> dict[str, bool | None]:
+    """Whether each step was taken by its deadline: the time of the step's last event against
+    the due time the case holds for it. None: the step was never taken or had no deadline.
+    """
+    last = {event.action: event.occurred_at for event in events}
+    steps = (
+        (Deadline.REGISTER, Action.REGISTER, case.register_due_at),
+        (Deadline.DISPATCH, Action.DISPATCH, case.dispatch_due_at),
+        (Deadline.HANDLE, Action.REPORT_HANDLED, case.handle_due_at),
+        (Deadline.VERIFY, Action.VERIFY, case.verify_due_at),
+        (Deadline.CLOSE, Action.CLOSE, case.close_due_at),
+    )
+    return {
+        deadline.value: None
+        if due_at is None or action.value not in last
+        else last[action.value] <= due_at
+        for deadline, action, due_at in steps
+    }
 
 
 STEPS: dict[Action, Callable[[Step, Any], dict[str, Any]]] = {

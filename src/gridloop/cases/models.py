@@ -272,6 +272,8 @@ class CaseOffice(Base):
         Index(
             "ix_case_office_office_id", "office_id", postgresql_where=text("released_at IS NULL")
         ),
+        # Every dispatch of a case, released ones included (the reports' lead office).
+        Index("ix_case_office_case_id_role", "case_id", "role"),
     )
 
     case_office_id: Mapped[int] = mapped_column(Identity(), primary_key=True)

@@ -149,8 +149,12 @@ class VerifyBody(ActionBody):
 
 
 class EvaluateBody(ActionBody):
+    """考核: the reporter's verdict, or an auditor's record of a follow-up visit (回访)."""
+
     satisfaction: Satisfaction
     comment: Note | None = None
+    contacted: bool = Field(default=True, description="回访: the office contacted the reporter")
+    solved: bool = Field(default=True, description="回访: the reporter says it is solved")
 
 
 # ----------------------------------------------------------------------------- reads

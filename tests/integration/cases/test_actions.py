@@ -492,8 +492,8 @@ def test_the_auditor_or_the_reporter_evaluates(world: World, who: str) -> None:
     assert evaluated["status"] == "evaluated"
     assert evaluated["satisfaction"] == "basically_satisfied"
     payload = _events(world, case_id)[-1]["payload"]
-    assert payload["handled_on_time"] is True
-    assert payload["closed_on_time"] is True
+    assert payload["timeliness"]["handle"] is True
+    assert payload["timeliness"]["close"] is True
 
 
 def test_someone_who_did_not_report_may_not_evaluate(world: World) -> None:

@@ -84,8 +84,8 @@ def test_a_case_goes_round_the_loop_by_five_people(world: World, session: Sessio
         ("close", "disp1"),
         ("evaluate", "aud"),
     ]
-    assert events[-1]["payload"]["handled_on_time"] is True
-    assert events[-1]["payload"]["closed_on_time"] is True
+    assert events[-1]["payload"]["timeliness"]["handle"] is True
+    assert events[-1]["payload"]["timeliness"]["close"] is True
     photos = world.client.get(f"/cases/{case_id}/photos", headers=world["aud"]).json()
     assert sorted(photo["step"] for photo in photos) == ["after", "before", "verification"]
     assert sweeper.sweep(session, now=world.clock.now).overdue == []
@@ -141,6 +141,6 @@ def test_a_returned_reworked_case_is_closed_late_and_the_lateness_shows(
     actions = [e["action"] for e in events]
     assert actions.count("overdue") == 2
     assert actions[-1] == "evaluate"
-    assert events[-1]["payload"]["closed_on_time"] is False
+    assert events[-1]["payload"]["timeliness"]["close"] is False
     dispatch_events = [e for e in events if e["action"] == "dispatch"]
     assert [e["payload"]["override"] for e in dispatch_events] == [False, True]

@@ -1,0 +1,316 @@
+"""Report rollups: each case's counting facts and their daily sums, kept by the database.
+
+`case_fact_source` (a view) computes one row per case from the case and its events: the case's
+groups (street, grids, office, item, source, reporting inspector), the local day it was
+reported on, and its counters (立案, 派遣, 处置, 超期未处置, 返工 …; DOMAIN.md §5). `case_fact`
+holds the last computed row of every case; `case_rollup` holds, per group kind and key, local
+day, street and office, the sums of the counters.
+
+A deferred trigger on `case_event` refreshes the case's fact at commit — in the transaction
+that appended the event — and adds the difference to the rollup rows of the old and the new
+groups in one ordered statement. `gridloop_rebuild_rollups()` recomputes both tables from
+the view; the two paths share the view, so they agree by construction (and a test checks it).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The local day of a case is counted in China Standard Time (one time zone for the country).
+REPORT_TIME_ZONE = "Asia/Shanghai"
+
+# Frozen copy of gridloop.reports.models: the counters, each with its per-case SQL over the view's
+# `c` (grid_case), `ev` (the case's aggregated events) and `lead` (the case's lead office).
+FLAG_COUNTERS: tuple[tuple[str, str], ...] = (
+    ("reported", "true"),
+    ("by_inspector", "c.source = 'inspector'"),
+    ("registered", "ev.registers > 0"),
+    ("registered_on_time", "ev.registers > 0 AND c.registered_at <= c.register_due_at"),
+    ("voided", "ev.voids > 0"),
+    ("suspended", "c.status = 'suspended'"),
+    # A suspended case leaves 应派遣数 (registered − voided − suspended), so it leaves the
+    # dispatch counts too: a rate over 应派遣数 never counts a case its denominator does not.
+    ("dispatched", "ev.dispatches > 0 AND c.status <> 'suspended'"),
+    (
+        "dispatched_on_time",
+        "ev.dispatches > 0 AND c.status <> 'suspended' AND c.dispatched_at <= c.dispatch_due_at",
+    ),
+    (
+        "misdispatched",
+        "ev.dispatches > 0 AND c.status <> 'suspended' AND (ev.returns > 0 OR ev.reworks > 0)",
+    ),
+    ("should_handle", "c.status IN ('dispatched', 'handling', 'handled', 'closed', 'evaluated')"),
+    ("handled", "c.status IN ('handled', 'closed', 'evaluated')"),
+    (
+        "handled_on_time",
+        "c.status IN ('handled', 'closed', 'evaluated') AND c.handled_at <= c.handle_due_at",
+    ),
+    (
+        "overdue_unhandled",
+        "c.status IN ('dispatched', 'handling') AND ev.handle_overdue_due_at >= c.handle_due_at",
+    ),
+    ("closed", "c.status IN ('closed', 'evaluated')"),
+    ("closed_on_time", "c.status IN ('closed', 'evaluated') AND c.closed_at <= c.close_due_at"),
+    ("overdue", "ev.overdues > 0"),
+    ("evaluated", "c.status = 'evaluated'"),
+    ("satisfied", "c.status = 'evaluated' AND c.satisfaction = 'satisfied'"),
+    (
+        "basically_satisfied",
+        "c.status = 'evaluated' AND c.satisfaction = 'basically_satisfied'",
+    ),
+    ("dissatisfied", "c.status = 'evaluated' AND c.satisfaction = 'dissatisfied'"),
+    ("contacted", "c.status = 'evaluated' AND ev.contacted"),
+    ("solved", "c.status = 'evaluated' AND ev.solved"),
+)
+COUNT_COUNTERS: tuple[tuple[str, str], ...] = (
+    ("returns", "ev.returns"),
+    ("reworks", "ev.reworks"),
+    ("extensions", "ev.extensions"),
+    ("verify_due", "ev.handled_rounds"),
+    ("verified_on_time", "ev.verified_on_time"),
+)
+# Seconds from dispatch to the handling report, for the average handling time.
+SUM_COUNTERS: tuple[tuple[str, str], ...] = (
+    (
+        "handling_seconds",
+        "CASE WHEN c.status IN ('handled', 'closed', 'evaluated') "
+        "THEN greatest(0, extract(epoch FROM c.handled_at - c.dispatched_at))::bigint ELSE 0 END",
+    ),
+)
+COUNTERS = tuple(name for name, _ in (*FLAG_COUNTERS, *COUNT_COUNTERS, *SUM_COUNTERS))
+
+# The group kinds of the rollup and the fact column each one is keyed by.
+KINDS: tuple[tuple[str, str], ...] = (
+    ("street", "street_code"),
+    ("community", "community_code"),
+    ("responsibility_grid", "responsibility_grid_code"),
+    ("unit_grid", "unit_grid_code"),
+    ("office", "office_id::text"),
+    ("item", "item_code"),
+    ("source", "source"),
+    ("inspector", "inspector_user_id::text"),
+)
+ROLLUP_KEY = ("kind", "key", "day", "street_code", "office_id")
+
+FACT_SOURCE_SQL = f"""
+CREATE VIEW case_fact_source AS
+SELECT
+    c.case_id,
+    (c.reported_at AT TIME ZONE '{REPORT_TIME_ZONE}')::date AS day,
+    c.street_code,
+    c.community_code,
+    c.unit_grid_code,
+    c.responsibility_grid_code,
+    lead.office_id,
+    c.item_code,
+    c.source,
+    CASE WHEN c.source = 'inspector' THEN c.reported_by_user_id END AS inspector_user_id,
+    {", ".join(f"coalesce({sql}, false)::int AS {name}" for name, sql in FLAG_COUNTERS)},
+    {", ".join(f"coalesce({sql}, 0)::int AS {name}" for name, sql in COUNT_COUNTERS)},
+    {", ".join(f"{sql} AS {name}" for name, sql in SUM_COUNTERS)}
+FROM grid_case c
+JOIN (
+    SELECT
+        e.case_id,
+        count(*) FILTER (WHERE e.action = 'register') AS registers,
+        count(*) FILTER (WHERE e.action = 'reject' AND e.from_status <> 'reported') AS voids,
+        count(*) FILTER (WHERE e.action IN ('dispatch', 'whistle')) AS dispatches,
+        count(*) FILTER (WHERE e.action = 'return') AS returns,
+        count(*) FILTER (WHERE e.action = 'rework') AS reworks,
+        count(*) FILTER (WHERE e.action = 'approve_extension') AS extensions,
+        count(*) FILTER (WHERE e.action = 'report_handled') AS handled_rounds,
+        -- Each check is due by the deadline its handling report set (the event records it).
+        count(*) FILTER (WHERE e.action = 'verify'
+            AND e.occurred_at <= (e.payload ->> 'verify_due_at')::timestamptz)
+            AS verified_on_time,
+        count(*) FILTER (WHERE e.action = 'overdue') AS overdues,
+        max((e.payload ->> 'due_at')::timestamptz)
+            FILTER (WHERE e.action = 'overdue' AND e.payload ->> 'deadline' = 'handle')
+            AS handle_overdue_due_at,
+        coalesce(bool_or((e.payload ->> 'contacted')::boolean)
+            FILTER (WHERE e.action = 'evaluate'), false) AS contacted,
+        coalesce(bool_or((e.payload ->> 'solved')::boolean)
+            FILTER (WHERE e.action = 'evaluate'), false) AS solved
+    FROM case_event e
+    GROUP BY e.case_id
+) ev ON ev.case_id = c.case_id
+LEFT JOIN (
+    -- The current lead office, or after a return the one that returned the case.
+    SELECT DISTINCT ON (co.case_id) co.case_id, co.office_id
+    FROM case_office co
+    WHERE co.role = 'lead'
+    ORDER BY co.case_id, co.released_at IS NULL DESC, co.assigned_at DESC, co.case_office_id DESC
+) lead ON lead.case_id = c.case_id
+"""
+
+
+def _rollup_insert(source: str) -> str:
+    """INSERT of the rollup rows of `source` (fact rows with a `sign`), added to existing rows.
+
+    Rows are grouped and ordered by the rollup key, so concurrent transactions lock the rows
+    they share in the same order.
+    """
+    kinds = ", ".join(f"('{kind}', f.{column})" for kind, column in KINDS)
+    sums = ", ".join(f"sum(f.sign * f.{name})" for name in COUNTERS)
+    nonzero = " OR ".join(f"sum(f.sign * f.{name}) <> 0" for name in COUNTERS)
+    updates = ", ".join(f"{name} = r.{name} + excluded.{name}" for name in COUNTERS)
+    key = ", ".join(ROLLUP_KEY)
+    return f"""
+INSERT INTO case_rollup AS r ({key}, {", ".join(COUNTERS)})
+SELECT k.kind, k.key, f.day, f.street_code, f.office_id, {sums}
+FROM ({source}) f
+CROSS JOIN LATERAL (VALUES {kinds}) AS k (kind, key)
+GROUP BY k.kind, k.key, f.day, f.street_code, f.office_id
+HAVING {nonzero}
+ORDER BY k.kind, k.key, f.day, f.street_code, f.office_id
+ON CONFLICT ({key}) DO UPDATE SET {updates}
+"""
+
+
+FACT_COLUMNS = (
+    "case_id",
+    "day",
+    "street_code",
+    "community_code",
+    "unit_grid_code",
+    "responsibility_grid_code",
+    "office_id",
+    "item_code",
+    "source",
+    "inspector_user_id",
+    *COUNTERS,
+)
+
+REFRESH_SQL = f"""
+CREATE FUNCTION gridloop_refresh_case_fact(p_case_id integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    {
+    _rollup_insert(
+        "SELECT 1 AS sign, * FROM case_fact_source WHERE case_id = p_case_id "
+        "UNION ALL SELECT -1 AS sign, * FROM case_fact WHERE case_id = p_case_id"
+    )
+};
+    INSERT INTO case_fact SELECT * FROM case_fact_source WHERE case_id = p_case_id
+    ON CONFLICT (case_id) DO UPDATE SET
+        {", ".join(f"{name} = excluded.{name}" for name in FACT_COLUMNS[1:])};
+END
+$$
+"""
+
+TRIGGER_FUNCTION_SQL = """
+CREATE FUNCTION gridloop_case_event_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM gridloop_refresh_case_fact(NEW.case_id);
+    RETURN NULL;
+END
+$$
+"""
+
+REBUILD_SQL = f"""
+CREATE FUNCTION gridloop_rebuild_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    cases bigint;
+BEGIN
+    -- New events wait until the rebuild commits; their triggers then see the rebuilt tables.
+    LOCK TABLE case_event IN SHARE MODE;
+    -- Room to group every case's events and every rollup row in memory.
+    PERFORM set_config('work_mem', '1GB', true);
+    TRUNCATE case_fact, case_rollup;
+    INSERT INTO case_fact SELECT * FROM case_fact_source;
+    GET DIAGNOSTICS cases = ROW_COUNT;
+    {_rollup_insert("SELECT 1 AS sign, * FROM case_fact")};
+    RETURN cases;
+END
+$$
+"""
+
+
+def _counter_columns() -> list[sa.Column[int]]:
+    return [
+        sa.Column(name, sa.BigInteger if name == "handling_seconds" else sa.Integer, nullable=False)
+        for name in COUNTERS
+    ]
+
+
+def upgrade() -> None:
+    op.create_index("ix_case_office_case_id_role", "case_office", ["case_id", "role"])
+    op.execute(FACT_SOURCE_SQL)
+    op.create_table(
+        "case_fact",
+        sa.Column(
+            "case_id",
+            sa.Integer,
+            sa.ForeignKey("grid_case.case_id", name=op.f("fk_case_fact_case_id_grid_case")),
+            primary_key=True,
+        ),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("street_code", sa.Text, nullable=False),
+        sa.Column("community_code", sa.Text, nullable=False),
+        sa.Column("unit_grid_code", sa.Text, nullable=False),
+        sa.Column("responsibility_grid_code", sa.Text),
+        sa.Column("office_id", sa.Integer),
+        sa.Column("item_code", sa.Text),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("inspector_user_id", sa.Integer),
+        *_counter_columns(),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_fact")),
+    )
+    op.create_table(
+        "case_rollup",
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("key", sa.Text),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("street_code", sa.Text, nullable=False),
+        sa.Column("office_id", sa.Integer),
+        *_counter_columns(),
+        sa.CheckConstraint(
+            f"kind IN ({', '.join(repr(kind) for kind, _ in KINDS)})",
+            name=op.f("ck_case_rollup_kind_known"),
+        ),
+        # Counters change in place: room on the page keeps the updates HOT.
+        postgresql_with={"fillfactor": 80},
+    )
+    op.create_index(
+        "ix_case_rollup_key",
+        "case_rollup",
+        list(ROLLUP_KEY),
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    )
+    op.create_index(
+        "ix_case_rollup_kind_street_code_day", "case_rollup", ["kind", "street_code", "day"]
+    )
+    op.create_index(
+        "ix_case_rollup_kind_office_id_day", "case_rollup", ["kind", "office_id", "day"]
+    )
+    op.create_index("ix_case_rollup_kind_day", "case_rollup", ["kind", "day"])
+    op.execute(REFRESH_SQL)
+    op.execute(TRIGGER_FUNCTION_SQL)
+    op.execute(REBUILD_SQL)
+    op.execute(
+        "CREATE CONSTRAINT TRIGGER refresh_rollups AFTER INSERT ON case_event "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gridloop_case_event_rollup()"
+    )
+    op.execute("SELECT gridloop_rebuild_rollups()")
+
+
+def downgrade() -> None:
+    op.execute("DROP TRIGGER refresh_rollups ON case_event")
+    op.execute("DROP FUNCTION gridloop_rebuild_rollups()")
+    op.execute("DROP FUNCTION gridloop_case_event_rollup()")
+    op.execute("DROP FUNCTION gridloop_refresh_case_fact(integer)")
+    op.drop_table("case_rollup")
+    op.drop_table("case_fact")
+    op.execute("DROP VIEW case_fact_source")
+    op.drop_index("ix_case_office_case_id_role", "case_office")

@@ -1,0 +1,159 @@
+"""Report rollups: the counting facts of each case and their daily sums (DOMAIN.md §5).
+
+The database keeps both (migration 0008): the view `case_fact_source` computes a case's facts
+from the case and its events; a deferred trigger on `case_event` refreshes `case_fact` and adds
+the difference to `case_rollup` in the transaction that appended the event. Reports read only
+`case_rollup`; `gridloop rollups rebuild` recomputes both tables from the view.
+
+A case is counted on the local day it was reported (its cohort), in the groups it is in now:
+as it moves on, its counters move within that day's rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridloop.db import Base
+
+
+class GroupKind(StrEnum):
+    """What a rollup row is grouped by; its `key` is the code or id of that group."""
+
+    STREET = "street"
+    COMMUNITY = "community"
+    RESPONSIBILITY_GRID = "responsibility_grid"
+    UNIT_GRID = "unit_grid"
+    OFFICE = "office"
+    ITEM = "item"
+    SOURCE = "source"
+    INSPECTOR = "inspector"
+
+
+# The per-case counters, in the order of the view's columns. Flags are 0 or 1 per case;
+# returns … verified_on_time are counts of events; handling_seconds is a sum of durations.
+COUNTERS: tuple[str, ...] = (
+    "reported",
+    "by_inspector",
+    "registered",
+    "registered_on_time",
+    "voided",
+    "suspended",
+    "dispatched",
+    "dispatched_on_time",
+    "misdispatched",
+    "should_handle",
+    "handled",
+    "handled_on_time",
+    "overdue_unhandled",
+    "closed",
+    "closed_on_time",
+    "overdue",
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "contacted",
+    "solved",
+    "returns",
+    "reworks",
+    "extensions",
+    "verify_due",
+    "verified_on_time",
+    "handling_seconds",
+)
+
+
+def _counter(name: str) -> Mapped[int]:
+    return mapped_column(BigInteger if name == "handling_seconds" else Integer, name=name)
+
+
+class _Counters:
+    """The counter columns shared by a case's facts and the rollup rows."""
+
+    reported: Mapped[int] = _counter("reported")
+    by_inspector: Mapped[int] = _counter("by_inspector")
+    registered: Mapped[int] = _counter("registered")
+    registered_on_time: Mapped[int] = _counter("registered_on_time")
+    voided: Mapped[int] = _counter("voided")
+    suspended: Mapped[int] = _counter("suspended")
+    dispatched: Mapped[int] = _counter("dispatched")
+    dispatched_on_time: Mapped[int] = _counter("dispatched_on_time")
+    misdispatched: Mapped[int] = _counter("misdispatched")
+    should_handle: Mapped[int] = _counter("should_handle")
+    handled: Mapped[int] = _counter("handled")
+    handled_on_time: Mapped[int] = _counter("handled_on_time")
+    overdue_unhandled: Mapped[int] = _counter("overdue_unhandled")
+    closed: Mapped[int] = _counter("closed")
+    closed_on_time: Mapped[int] = _counter("closed_on_time")
+    overdue: Mapped[int] = _counter("overdue")
+    evaluated: Mapped[int] = _counter("evaluated")
+    satisfied: Mapped[int] = _counter("satisfied")
+    basically_satisfied: Mapped[int] = _counter("basically_satisfied")
+    dissatisfied: Mapped[int] = _counter("dissatisfied")
+    contacted: Mapped[int] = _counter("contacted")
+    solved: Mapped[int] = _counter("solved")
+    returns: Mapped[int] = _counter("returns")
+    reworks: Mapped[int] = _counter("reworks")
+    extensions: Mapped[int] = _counter("extensions")
+    verify_due: Mapped[int] = _counter("verify_due")
+    verified_on_time: Mapped[int] = _counter("verified_on_time")
+    handling_seconds: Mapped[int] = _counter("handling_seconds")
+
+
+class CaseFact(_Counters, Base):
+    """The counting facts of one case as last computed from its events."""
+
+    __tablename__ = "case_fact"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("grid_case.case_id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    street_code: Mapped[str] = mapped_column(Text)
+    community_code: Mapped[str] = mapped_column(Text)
+    unit_grid_code: Mapped[str] = mapped_column(Text)
+    responsibility_grid_code: Mapped[str | None] = mapped_column(Text)
+    office_id: Mapped[int | None] = mapped_column(Integer)
+    item_code: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    inspector_user_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseRollup(_Counters, Base):
+    """The sums of the counters of the cases reported on one day, for one group of one kind,
+    in one street and under one office (the scopes of dispatchers and liaisons)."""
+
+    __tablename__ = "case_rollup"
+    __table_args__ = (
+        CheckConstraint(
+            f"kind IN ({', '.join(repr(kind.value) for kind in GroupKind)})", name="kind_known"
+        ),
+        Index(
+            "ix_case_rollup_key",
+            "kind",
+            "key",
+            "day",
+            "street_code",
+            "office_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_case_rollup_kind_street_code_day", "kind", "street_code", "day"),
+        Index("ix_case_rollup_kind_office_id_day", "kind", "office_id", "day"),
+        Index("ix_case_rollup_kind_day", "kind", "day"),
+        {"postgresql_with": {"fillfactor": 80}},
+    )
+
+    # The key is the unique index above, null groups included (no primary key: a key column may
+    # be null); the mapper needs one all the same.
+    __mapper_args__ = {  # noqa: RUF012
+        "primary_key": ["kind", "key", "day", "street_code", "office_id"]
+    }
+
+    kind: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(Text)
+    day: Mapped[date] = mapped_column(Date)
+    street_code: Mapped[str] = mapped_column(Text)
+    office_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,229 @@
+"""Queries of the reports: indicator rows from the rollups, the names and shapes of groups.
+
+`indicator_rows` is one SQL statement: the rollup rows of one kind are summed per group and
+period, the counts of `indicators.COUNTS` computed from the sums, then the indicators from the
+counts. Nothing else reads `case_rollup`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, Text, bindparam, cast, select, text
+from sqlalchemy.orm import Session
+
+from gridloop.auth.models import ResponsibilityGridInspector
+from gridloop.reports.indicators import COUNTS, INDICATORS
+from gridloop.reports.models import COUNTERS, GroupKind
+
+
+class GroupBy(StrEnum):
+    """What report rows are grouped by: a rollup kind, or a coarser group read from one."""
+
+    DISTRICT = "district"
+    STREET = GroupKind.STREET.value
+    COMMUNITY = GroupKind.COMMUNITY.value
+    RESPONSIBILITY_GRID = GroupKind.RESPONSIBILITY_GRID.value
+    UNIT_GRID = GroupKind.UNIT_GRID.value
+    OFFICE = GroupKind.OFFICE.value
+    DEPARTMENT = "department"
+    ITEM_CLASS = "item_class"
+    ITEM = GroupKind.ITEM.value
+    SOURCE = GroupKind.SOURCE.value
+    INSPECTOR = GroupKind.INSPECTOR.value
+
+    @property
+    def kind(self) -> GroupKind:
+        """The rollup rows the groups are summed from."""
+        return _DERIVED[self][0] if self in _DERIVED else GroupKind(self.value)
+
+    @property
+    def key_sql(self) -> str:
+        """The group of a rollup row `r` (joined to its office `o`)."""
+        return _DERIVED[self][1] if self in _DERIVED else "r.key"
+
+
+# Groups read from finer rollup rows: the district from its streets (codes nest), the item
+# class from items (its code is the item code's first three characters), the department from
+# offices as they belong now (an office moved to another department takes its cases along).
+_DERIVED: dict[GroupBy, tuple[GroupKind, str]] = {
+    GroupBy.DISTRICT: (GroupKind.STREET, "left(r.key, 6)"),
+    GroupBy.ITEM_CLASS: (GroupKind.ITEM, "left(r.key, 3)"),
+    GroupBy.DEPARTMENT: (GroupKind.OFFICE, "o.department_id::text"),
+}
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # weeks start on Monday
+    MONTH = "month"
+
+
+# The geographic groups, with their table: a map can colour them.
+GEOGRAPHIC_TABLES = {
+    GroupBy.DISTRICT: "district",
+    GroupBy.STREET: "street",
+    GroupBy.COMMUNITY: "community",
+    GroupBy.RESPONSIBILITY_GRID: "responsibility_grid",
+    GroupBy.UNIT_GRID: "unit_grid",
+}
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Which rollup rows a report reads: the caller's scope and the filters asked for."""
+
+    start: date
+    end: date  # inclusive
+    street_code: str | None = None
+    office_id: int | None = None
+
+
+def indicator_sql(
+    group_by: GroupBy,
+    period: Period,
+    rows: RowFilter,
+    *,
+    regroup: bool = False,
+    per_street: bool = False,
+    rollups: str = "case_rollup",
+) -> str:
+    """The report's SQL. `rollups` is the relation summed: the benchmark's baseline passes the
+    per-case view in the shape of the rollups."""
+    group = group_by.key_sql
+    source = f"{rollups} AS r"
+    if group_by is GroupBy.DEPARTMENT:
+        source += " LEFT JOIN office AS o ON o.office_id = r.office_id"
+    if regroup:
+        group = "g.report_key"
+        source += (
+            " JOIN unnest(CAST(:rollup_keys AS text[]), CAST(:report_keys AS text[]))"
+            " AS g (rollup_key, report_key) ON g.rollup_key = r.key"
+        )
+    street = "r.street_code" if per_street else "NULL::text"
+    conditions = ["r.kind = :kind", "r.day BETWEEN :start AND :end"]
+    if rows.street_code is not None:
+        conditions.append("r.street_code = :street_code")
+    if rows.office_id is not None:
+        conditions.append("r.office_id = :office_id")
+    sums = ", ".join(f"sum(r.{name}) AS {name}" for name in COUNTERS)
+    counts = ", ".join(f"{count.sql} AS {count.code}" for count in COUNTS)
+    indicators = ", ".join(f"{indicator.sql} AS {indicator.code}" for indicator in INDICATORS)
+    return f"""
+WITH sums AS (
+    SELECT {group} AS key, {street} AS street_code,
+        date_trunc('{period.value}', r.day)::date AS period_start, {sums}
+    FROM {source}
+    WHERE {" AND ".join(conditions)}
+    GROUP BY 1, 2, 3
+    HAVING sum(r.reported) > 0
+), counts AS (
+    SELECT key, street_code, period_start, {counts} FROM sums
+)
+SELECT key, street_code, period_start, {", ".join(count.code for count in COUNTS)}, {indicators}
+FROM counts
+ORDER BY period_start, street_code, key NULLS LAST
+"""
+
+
+def indicator_rows(
+    session: Session,
+    *,
+    group_by: GroupBy,
+    period: Period,
+    rows: RowFilter,
+    regroup: Sequence[tuple[str, str]] | None = None,
+    per_street: bool = False,
+) -> Iterator[Row[Any]]:
+    """The report rows in order of period and group, streamed from a server-side cursor.
+
+    `regroup` gives (rollup key, report key) pairs: the rollup rows of each key are summed into
+    its report keys (a grid's rows into each inspector of the grid), other keys are left out.
+    `per_street` splits each group by the street of its cases (`street_code` of the rows, null
+    otherwise).
+    """
+    statement = text(
+        indicator_sql(group_by, period, rows, regroup=regroup is not None, per_street=per_street)
+    )
+    parameters = {
+        "kind": group_by.kind.value,
+        "start": rows.start,
+        "end": rows.end,
+        "street_code": rows.street_code,
+        "office_id": rows.office_id,
+        "rollup_keys": [rollup_key for rollup_key, _ in regroup or ()],
+        "report_keys": [report_key for _, report_key in regroup or ()],
+    }
+    result = session.execute(
+        statement, parameters, execution_options={"yield_per": 2000, "stream_results": True}
+    )
+    yield from result
+
+
+# The name of each group, by group kind: (key, name) pairs of the keys asked for.
+_NAMES: dict[GroupBy, str] = {
+    GroupBy.DISTRICT: "SELECT code, name FROM district WHERE code IN :keys",
+    GroupBy.STREET: "SELECT code, name FROM street WHERE code IN :keys",
+    GroupBy.COMMUNITY: "SELECT code, name FROM community WHERE code IN :keys",
+    GroupBy.RESPONSIBILITY_GRID: "SELECT code, name FROM responsibility_grid WHERE code IN :keys",
+    GroupBy.UNIT_GRID: "SELECT code, code FROM unit_grid WHERE code IN :keys",
+    GroupBy.OFFICE: "SELECT office_id::text, name FROM office WHERE office_id::text IN :keys",
+    GroupBy.DEPARTMENT: (
+        "SELECT department_id::text, name FROM department WHERE department_id::text IN :keys"
+    ),
+    GroupBy.ITEM_CLASS: (
+        "SELECT left(upper(kind), 1) || code, name FROM catalog_big_class "
+        "WHERE left(upper(kind), 1) || code IN :keys"
+    ),
+    GroupBy.ITEM: "SELECT code, name FROM catalog_item WHERE code IN :keys",
+    GroupBy.INSPECTOR: (
+        "SELECT user_id::text, display_name FROM app_user WHERE user_id::text IN :keys"
+    ),
+}
+
+
+def group_names(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> dict[str, str]:
+    """The display names of the groups `keys` of a kind (sources are named by the caller)."""
+    sql = _NAMES.get(group_by)
+    if sql is None or not keys:
+        return {}
+    statement = text(sql).bindparams(bindparam("keys", expanding=True))
+    return {row[0]: row[1] for row in session.execute(statement, {"keys": list(keys)})}
+
+
+def group_shapes(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> dict[str, Any]:
+    """The GeoJSON geometry of each geographic group (WGS-84)."""
+    table = GEOGRAPHIC_TABLES[group_by]
+    statement = text(
+        f"SELECT code, ST_AsGeoJSON(geom, 7)::json FROM {table} WHERE code IN :keys"
+    ).bindparams(bindparam("keys", expanding=True))
+    if not keys:
+        return {}
+    return {row[0]: row[1] for row in session.execute(statement, {"keys": list(keys)})}
+
+
+def office_id_of(session: Session, *, code: str) -> int | None:
+    office_id = session.scalar(
+        text("SELECT office_id FROM office WHERE code = :code"), {"code": code}
+    )
+    return None if office_id is None else int(office_id)
+
+
+def inspector_grids(session: Session) -> list[tuple[str, str]]:
+    """(responsibility grid code, inspector user id) of every inspector's grids, as rollup keys."""
+    statement = select(
+        ResponsibilityGridInspector.responsibility_grid_code,
+        cast(ResponsibilityGridInspector.user_id, Text),
+    ).order_by(
+        ResponsibilityGridInspector.user_id, ResponsibilityGridInspector.responsibility_grid_code
+    )
+    return [(grid_code, user_id) for grid_code, user_id in session.execute(statement)]
+
+
+def rebuild_rollups(session: Session) -> int:
+    """Recompute every case's facts and the rollups from the events; the number of cases."""
+    return int(session.scalar(text("SELECT gridloop_rebuild_rollups()")) or 0)
