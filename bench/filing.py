@@ -4,10 +4,13 @@ Steps: create (dropping first) the database `gridloop_bench_filing`, migrate it,
 district (`gridloop seed demo`), create a 12345 intake API key and pick points inside unit
 grids. Capture the SQL statements of one filing per point (the app in process, every statement
 logged with its parameters rendered as literals) and write each as a pgbench script
-(`BEGIN; …; COMMIT;`). Start the real server (`gridloop serve --workers 2 --no-access-log`),
-run 50 concurrent keep-alive clients filing for `--seconds`, then run pgbench with the same
-concurrency (`-c 50 -j 2`) on those scripts, and print throughput, p50/p99 and the ratio against
-the goals (≥ 40 % of pgbench, p99 < 100 ms).
+(`BEGIN; …; COMMIT;`); the new case's id is not a literal but the `:case_id` that the INSERT
+of the case returns (`\\gset`), so each transaction appends its event to the case it inserted
+and the rollup trigger does the same work as for a filing. Copy the database for pgbench, so
+that both sides start from the same data. Start the real server (`gridloop serve --workers 2
+--no-access-log`), run 50 concurrent keep-alive clients filing for `--seconds`, then run pgbench
+with the same concurrency (`-c 50 -j 2`) on those scripts in the copy, and print throughput,
+p50/p99 and the ratio against the goals (≥ 40 % of pgbench, p99 < 100 ms).
 
 Run: `.venv/bin/python bench/filing.py` (quick: `--seconds 5`).
 """
@@ -15,6 +18,7 @@ Run: `.venv/bin/python bench/filing.py` (quick: `--seconds 5`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -26,17 +30,20 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from gridloop import localdb
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
 
@@ -59,8 +66,6 @@ Point = tuple[float, float]
 
 
 def libpq_params(url: str) -> dict[str, str]:
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     params: dict[str, str] = {"dbname": parsed.database or "postgres"}
     for key, value in (
@@ -152,10 +157,9 @@ def capture_scripts(url: str, key: str, points: Sequence[Point], workdir: Path) 
             response = client.post("/cases", json=filing(point, index), headers={"X-API-Key": key})
             if response.status_code != 201:
                 raise RuntimeError(f"filing failed: {response.status_code} {response.text}")
+            case_id = response.json()["case_id"]
             lines = ["BEGIN;"]
-            for statement, parameters in captured:
-                rendered = cursor.mogrify(statement, parameters or None)
-                lines.append(" ".join(rendered.split()) + ";")
+            lines += [pgbench_line(cursor, *row, case_id=case_id) for row in captured]
             lines.append("COMMIT;")
             script = workdir / f"filing_{index:03d}.sql"
             script.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -165,6 +169,43 @@ def capture_scripts(url: str, key: str, points: Sequence[Point], workdir: Path) 
     engine.dispose()
     log(f"one filing is {len(lines) - 2} statements (see {scripts[0]})")
     return scripts
+
+
+def pgbench_line(
+    cursor: psycopg.ClientCursor[Any], statement: str, parameters: Any, *, case_id: int
+) -> str:
+    """A captured statement as one line of a pgbench script, its parameters as literals.
+
+    The INSERT of the case keeps what it returns in pgbench variables (`\\gset`), and the
+    parameters that carry the new case's id become `:case_id`: each transaction works on the
+    case it inserted, as the service does, rather than on the case filed while capturing.
+    """
+    parameters = dict(parameters or {})
+    for name, value in list(parameters.items()):
+        if name.startswith("case_id") and value == case_id:
+            statement = statement.replace(f"%({name})s", ":case_id")
+            del parameters[name]
+    rendered = " ".join(cursor.mogrify(statement, parameters or None).split())
+    returns_the_case = statement.startswith("INSERT INTO grid_case") and "RETURNING" in statement
+    return f"{rendered} \\gset" if returns_the_case else f"{rendered};"
+
+
+@contextlib.contextmanager
+def database_copy(admin: str, url: str, name: str) -> Iterator[str]:
+    """Database `name`, a copy of the one of `url` (nobody may be connected to it), as its URL;
+    dropped on exit. pgbench runs in the copy: it starts from the data the HTTP run started
+    from, not from what the HTTP run added."""
+    localdb.drop_database(admin, name)
+    with psycopg.connect(make_conninfo(**libpq_params(admin)), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(libpq_params(url)["dbname"])
+            )
+        )
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        localdb.drop_database(admin, name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,20 +356,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         points = grid_points(engine, args.points)
         log(f"capturing the SQL of one filing at each of {len(points)} points")
         scripts = capture_scripts(url, key, points, workdir)
+        engine.dispose()
+        log(f"copying the database for pgbench ({DATABASE}_sql)")
+        with database_copy(admin, url, f"{DATABASE}_sql") as pgbench_url:
+            server.command += ["--workers", str(args.workers)]
+            server.env["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
+            log(f"starting the server: {' '.join(server.command)}")
+            server.start()
+            warmup = f"{args.warmup} s warm-up + {args.seconds} s"
+            log(f"filing over HTTP: {args.clients} clients, {warmup}")
+            http_result = bench_http(server, key, points, args.clients, args.seconds, args.warmup)
+            server.stop()
+            unexpected = {s: n for s, n in http_result.statuses.items() if s != 201}
+            if unexpected:
+                log(f"unexpected statuses {unexpected}:\n{server.log_tail()}")
 
-        server.command += ["--workers", str(args.workers)]
-        server.env["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
-        log(f"starting the server: {' '.join(server.command)}")
-        server.start()
-        log(f"filing over HTTP: {args.clients} clients, {args.warmup} s warm-up + {args.seconds} s")
-        http_result = bench_http(server, key, points, args.clients, args.seconds, args.warmup)
-        server.stop()
-        unexpected = {s: n for s, n in http_result.statuses.items() if s != 201}
-        if unexpected:
-            log(f"unexpected statuses {unexpected}:\n{server.log_tail()}")
-
-        log(f"pgbench: -c {args.clients} -j 2 -T {args.seconds} on {len(scripts)} scripts")
-        pgbench = bench_pgbench(url, scripts, args.clients, 2, args.seconds)
+            log(f"pgbench: -c {args.clients} -j 2 -T {args.seconds} on {len(scripts)} scripts")
+            pgbench = bench_pgbench(pgbench_url, scripts, args.clients, 2, args.seconds)
 
     h = http_result.latencies
     ratio = http_result.per_second / pgbench.tps if pgbench.tps else float("nan")

@@ -30,8 +30,10 @@ class Settings(BaseSettings):
     local_db_name: str = "gridloop"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias="PORT")
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    # Connections kept open per process. Overflow connections are closed after each use: under a
+    # steady load they would be opened and closed all the time, so the default has none.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     token_ttl_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import ApiKey, Role, User
@@ -57,16 +58,19 @@ def require_roles(*roles: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
     return dependency
 
 
-def current_intake_client(
-    session: SessionDep, key: Annotated[str | None, Security(api_key_scheme)]
-) -> ApiKey | None:
-    """The intake client of the `X-API-Key` header; None without the header, 401 if unknown."""
+# The `X-API-Key` header, read without touching the database.
+IntakeKey = Annotated[str | None, Security(api_key_scheme)]
+
+
+def intake_client(session: Session, key: str | None) -> ApiKey | None:
+    """The intake client of an `X-API-Key` value; None without one, 401 if unknown or revoked.
+
+    A plain function, not a dependency of its own: the dependency that resolves the caller
+    calls it with its session, in the worker thread it already runs in.
+    """
     if key is None:
         return None
     client = auth_service.client_for_api_key(session, key=key)
     if client is None:
         raise Unauthorized("API key 无效或已吊销 / The API key is invalid or revoked")
     return client
-
-
-CurrentIntakeClient = Annotated[ApiKey | None, Depends(current_intake_client)]

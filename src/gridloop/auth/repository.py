@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, literal, select, union
+from sqlalchemy import bindparam, delete, literal, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -136,19 +136,22 @@ def get_access_token(session: Session, token_hash: str) -> AccessToken | None:
     return session.scalars(statement).one_or_none()
 
 
+# Built once: every request with a bearer token runs it.
+USER_FOR_TOKEN = (
+    select(User)
+    .join(AccessToken, AccessToken.user_id == User.user_id)
+    .where(
+        AccessToken.token_hash == bindparam("token_hash"),
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_token_hash(session: Session, *, token_hash: str, now: datetime) -> User | None:
     """The active user holding a live (not revoked, not expired) token."""
-    statement = (
-        select(User)
-        .join(AccessToken, AccessToken.user_id == User.user_id)
-        .where(
-            AccessToken.token_hash == token_hash,
-            AccessToken.revoked_at.is_(None),
-            AccessToken.expires_at > now,
-            User.is_active.is_(True),
-        )
-    )
-    return session.scalars(statement).one_or_none()
+    return session.scalars(USER_FOR_TOKEN, {"token_hash": token_hash, "now": now}).one_or_none()
 
 
 # ----------------------------------------------------------------------------- API keys
@@ -165,9 +168,14 @@ def insert_api_key(session: Session, *, name: str, source: str, key_hash: str) -
     return session.scalars(statement).one_or_none()
 
 
+# Built once: every request with an API key runs it.
+LIVE_API_KEY = select(ApiKey).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
+)
+
+
 def live_api_key(session: Session, key_hash: str) -> ApiKey | None:
-    statement = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-    return session.scalars(statement).one_or_none()
+    return session.scalars(LIVE_API_KEY, {"key_hash": key_hash}).one_or_none()
 
 
 # ----------------------------------------------------------------------------- login throttle

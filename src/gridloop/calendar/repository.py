@@ -93,16 +93,17 @@ def save_year(
         session.execute(insert(CalendarDay), rows)
 
 
+# Built once: every deadline asks for it.
+FINGERPRINT_SQL = text(
+    "SELECT (SELECT count(*) FROM calendar_year), "
+    "(SELECT coalesce(sum(year), 0) FROM calendar_year), "
+    "count(*), "
+    "coalesce(sum((day - date '2000-01-01') "
+    "* CASE kind WHEN 'holiday' THEN 1 ELSE 3 END), 0) "
+    "FROM calendar_day"
+)
+
+
 def fingerprint(session: Session) -> tuple[int, ...]:
     """A cheap summary of the whole calendar that changes whenever a year or a day changes."""
-    row = session.execute(
-        text(
-            "SELECT (SELECT count(*) FROM calendar_year), "
-            "(SELECT coalesce(sum(year), 0) FROM calendar_year), "
-            "count(*), "
-            "coalesce(sum((day - date '2000-01-01') "
-            "* CASE kind WHEN 'holiday' THEN 1 ELSE 3 END), 0) "
-            "FROM calendar_day"
-        )
-    ).one()
-    return tuple(int(value) for value in row)
+    return tuple(int(value) for value in session.execute(FINGERPRINT_SQL).one())

@@ -14,8 +14,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     DateTime,
+    Double,
     Row,
+    Table,
+    Text,
     and_,
+    any_,
     bindparam,
     delete,
     exists,
@@ -27,7 +31,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import ApiKey, User
@@ -40,6 +44,7 @@ from gridloop.cases.models import (
     GridCase,
     IdempotencyKey,
 )
+from gridloop.db import Base
 from gridloop.org.models import Office
 
 DUPLICATE_RADIUS_M = 50.0
@@ -84,10 +89,30 @@ def _dispatched_to(office_id: int) -> ColumnElement[bool]:
 # ----------------------------------------------------------------------------- cases
 
 
-def add_case(session: Session, case: GridCase) -> GridCase:
-    session.add(case)
-    session.flush()
-    return case
+def _table(model: type[Base]) -> Table:
+    """The table of a mapped class, for Core statements that bypass the ORM."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Cases and events are inserted with one plain Core statement each: filing is the busiest
+# write, and the ORM's unit of work costs more than the INSERT itself. The insert of a case
+# returns what the database fills in: its id, server defaults and computed columns.
+INSERT_CASE = insert(_table(GridCase)).returning(
+    *(
+        column
+        for column in _table(GridCase).columns
+        if column.primary_key or column.server_default is not None
+    )
+)
+INSERT_EVENT = insert(_table(CaseEvent))
+
+
+def insert_case(session: Session, values: dict[str, Any]) -> GridCase:
+    """Insert a case from its column values; the case as stored, outside the session."""
+    filled_in = session.execute(INSERT_CASE, values).one()._mapping
+    return GridCase(**{**values, **filled_in})
 
 
 def get_case(
@@ -121,34 +146,51 @@ def point_of(session: Session, case_id: int) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
-def duplicate_candidates(
-    session: Session, *, case_id: int, item_code: str | None, since: datetime, open_statuses: Any
-) -> list[Row[Any]]:
-    """Open cases of the same item (any item when None) within 50 m, reported since `since`."""
-    me = select(GridCase.geom).where(GridCase.case_id == case_id).scalar_subquery()
-    distance = func.ST_Distance(func.geography(GridCase.geom), func.geography(me))
-    statement = (
-        select(
-            GridCase.case_id,
-            GridCase.status,
-            GridCase.item_code,
-            GridCase.description,
-            GridCase.reported_at,
-            distance.label("distance_m"),
-        )
-        .where(
-            GridCase.case_id != case_id,
-            GridCase.status.in_(sorted(open_statuses)),
-            GridCase.reported_at >= since,
-            func.ST_DWithin(GridCase.geom, me, DUPLICATE_BOX_DEG),
-            func.ST_DWithin(func.geography(GridCase.geom), func.geography(me), DUPLICATE_RADIUS_M),
-        )
-        .order_by(distance, GridCase.case_id)
-        .limit(20)
+# The filing point, made once per query (an InitPlan) rather than once per row.
+_POINT = func.ST_SetSRID(
+    func.ST_MakePoint(bindparam("lon", type_=Double), bindparam("lat", type_=Double)), 4326
+)
+_HERE = select(_POINT).scalar_subquery()
+_HERE_GEOGRAPHY = select(func.geography(_POINT)).scalar_subquery()
+_DISTANCE = func.ST_Distance(func.geography(GridCase.geom), _HERE_GEOGRAPHY)
+DUPLICATE_CANDIDATES = (
+    select(
+        GridCase.case_id,
+        GridCase.status,
+        GridCase.item_code,
+        GridCase.description,
+        GridCase.reported_at,
+        _DISTANCE.label("distance_m"),
     )
-    if item_code is not None:
-        statement = statement.where(GridCase.item_code == item_code)
-    return list(session.execute(statement))
+    .where(
+        GridCase.status == any_(bindparam("statuses", type_=ARRAY(Text))),
+        GridCase.reported_at >= bindparam("since"),
+        func.ST_DWithin(GridCase.geom, _HERE, DUPLICATE_BOX_DEG),
+        func.ST_DWithin(func.geography(GridCase.geom), _HERE_GEOGRAPHY, DUPLICATE_RADIUS_M),
+    )
+    .order_by(_DISTANCE, GridCase.case_id)
+    .limit(20)
+)
+DUPLICATE_CANDIDATES_OF_ITEM = DUPLICATE_CANDIDATES.where(
+    GridCase.item_code == bindparam("item_code")
+)
+
+
+def duplicate_candidates(
+    session: Session,
+    *,
+    lon: float,
+    lat: float,
+    item_code: str | None,
+    since: datetime,
+    statuses: Collection[str],
+) -> list[Row[Any]]:
+    """Cases in `statuses` of the same item (any item when None) within 50 m of a WGS-84 point,
+    reported since `since`; nearest first."""
+    params = {"lon": lon, "lat": lat, "statuses": list(statuses), "since": since}
+    if item_code is None:
+        return list(session.execute(DUPLICATE_CANDIDATES, params))
+    return list(session.execute(DUPLICATE_CANDIDATES_OF_ITEM, {**params, "item_code": item_code}))
 
 
 @dataclass(frozen=True)
@@ -223,10 +265,9 @@ def case_page(
 # ----------------------------------------------------------------------------- events
 
 
-def add_event(session: Session, event: CaseEvent) -> CaseEvent:
-    session.add(event)
-    session.flush()
-    return event
+def add_event(session: Session, values: dict[str, Any]) -> None:
+    """Append an event from its column values."""
+    session.execute(INSERT_EVENT, values)
 
 
 def events(session: Session, *, case_id: int) -> list[Row[Any]]:

@@ -27,7 +27,13 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse, JSONResponse
 
-from gridloop.auth.dependencies import CurrentIntakeClient, Now, current_user, oauth2_scheme
+from gridloop.auth.dependencies import (
+    IntakeKey,
+    Now,
+    current_user,
+    intake_client,
+    oauth2_scheme,
+)
 from gridloop.cases import actions, idempotency, service, whistle
 from gridloop.cases.idempotency import StoredResponse
 from gridloop.cases.models import PhotoStep
@@ -77,10 +83,11 @@ ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-M
 def current_caller(
     session: SessionDep,
     token: Annotated[str | None, Security(oauth2_scheme)],
-    client: CurrentIntakeClient,
+    key: IntakeKey,
     at: Now,
 ) -> Caller:
     """The intake client of `X-API-Key`, else the user of the bearer token."""
+    client = intake_client(session, key)
     if client is not None:
         return service.caller_for_client(client)
     if not token:

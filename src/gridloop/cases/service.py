@@ -6,12 +6,12 @@ the rules of the loop are `workflow.py`'s, due times `deadlines.py`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point as ShapelyPoint
@@ -21,7 +21,7 @@ from gridloop.auth import service as auth_service
 from gridloop.auth.models import ApiKey, IntakeSource, Role, User
 from gridloop.calendar import service as calendar_service
 from gridloop.cases import deadlines, photos, repository, workflow
-from gridloop.cases.models import CaseEvent, CasePhoto, GridCase, PhotoStep, Source
+from gridloop.cases.models import CasePhoto, GridCase, PhotoStep, Source
 from gridloop.cases.repository import CaseFilter, Visibility
 from gridloop.cases.schemas import (
     CaseCreate,
@@ -37,6 +37,7 @@ from gridloop.cases.schemas import (
 from gridloop.cases.workflow import Action, Actor, Status
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.schemas import ItemRead
+from gridloop.catalog.schemas import Limits as CatalogLimits
 from gridloop.config import get_settings
 from gridloop.errors import (
     ActionNotAllowed,
@@ -172,26 +173,52 @@ def check_if_match(case: GridCase, if_match: str | None) -> None:
 # ----------------------------------------------------------------------------- catalog, calendar
 
 
-def catalog_item(session: Session, *, code: str, field: str) -> ItemRead:
-    """A current catalog item; an unknown or retired code is InvalidInput on `field`."""
+class _Retirable(Protocol):
+    @property
+    def retired_at(self) -> datetime | None: ...
+
+
+Retirable = TypeVar("Retirable", bound=_Retirable)
+
+
+def _current(
+    read: Callable[..., Retirable], session: Session, *, code: str, field: str
+) -> Retirable:
+    """What `read` gives for a current catalog item; unknown or retired is InvalidInput."""
     try:
-        item = catalog_service.get_item(session, code=code)
+        found = read(session, code=code)
     except NotFound as exc:
         raise invalid(field, f"管理条目 {code} 不存在 / unknown catalog item {code}") from exc
-    if item.retired_at is not None:
+    if found.retired_at is not None:
         raise invalid(field, f"管理条目 {code} 已停用 / catalog item {code} is retired")
-    return item
+    return found
+
+
+def catalog_item(session: Session, *, code: str, field: str) -> ItemRead:
+    """A current catalog item; an unknown or retired code is InvalidInput on `field`."""
+    return _current(catalog_service.get_item, session, code=code, field=field)
+
+
+def current_limits(session: Session, *, code: str, field: str) -> deadlines.Limits:
+    """The time limits of a current catalog item, as `limits_of(catalog_item(…))` gives them
+    without reading the whole item."""
+    found = _current(catalog_service.get_limits, session, code=code, field=field)
+    return _deadline_limits(found.limits)
 
 
 def limits_of(item: ItemRead) -> deadlines.Limits:
+    return _deadline_limits(item.limits)
+
+
+def _deadline_limits(limits: CatalogLimits) -> deadlines.Limits:
     def limit(step: Any) -> deadlines.Limit:
         return deadlines.Limit(value=Decimal(step.value), unit=step.unit)
 
     return deadlines.Limits(
-        register=limit(item.limits.register),
-        dispatch=limit(item.limits.dispatch),
-        handle=limit(item.limits.handle),
-        verify=limit(item.limits.verify),
+        register=limit(limits.register),
+        dispatch=limit(limits.dispatch),
+        handle=limit(limits.handle),
+        verify=limit(limits.verify),
     )
 
 
@@ -207,22 +234,22 @@ def record(
     from_status: Status | None,
     payload: dict[str, Any],
     at: datetime,
-) -> CaseEvent:
+) -> None:
     """Append an event; `caller` None is the system (the sweeper)."""
-    return repository.add_event(
+    repository.add_event(
         session,
-        CaseEvent(
-            case_id=case.case_id,
-            district_code=case.district_code,
-            action=action,
-            from_status=None if from_status is None else from_status.value,
-            to_status=case.status,
-            actor_role=Actor.SYSTEM.value if caller is None else caller.actor.value,
-            actor_user_id=None if caller is None else caller.user_id,
-            actor_api_key_id=None if caller is None else caller.api_key_id,
-            payload=payload,
-            occurred_at=at,
-        ),
+        {
+            "case_id": case.case_id,
+            "district_code": case.district_code,
+            "action": action,
+            "from_status": None if from_status is None else from_status.value,
+            "to_status": case.status,
+            "actor_role": Actor.SYSTEM.value if caller is None else caller.actor.value,
+            "actor_user_id": None if caller is None else caller.user_id,
+            "actor_api_key_id": None if caller is None else caller.api_key_id,
+            "payload": payload,
+            "occurred_at": at,
+        },
     )
 
 
@@ -238,9 +265,9 @@ def file_case(
     if not workflow.may_act(caller.actor, Action.FILE):
         raise Forbidden("只有监督员和受理渠道可以上报 / Only inspectors and intake clients file")
     source = _source(caller, body.source)
-    item = None
+    limits = None
     if body.item_code is not None:
-        item = catalog_item(session, code=body.item_code, field="body.item_code")
+        limits = current_limits(session, code=body.item_code, field="body.item_code")
     elif caller.actor == Actor.INSPECTOR:
         raise invalid("body.item_code", "监督员上报须填管理条目 / inspectors name the item")
     point = body.point
@@ -254,33 +281,42 @@ def file_case(
             f"unit grid {location.unit_grid_code}, outside your responsibility grids"
         )
     register_due_at = None
-    if item is not None:
+    if limits is not None:
         calendar = calendar_service.work_calendar(session)
-        register_due_at = deadlines.due(now, limits_of(item).register, calendar=calendar)
-    case = repository.add_case(
+        register_due_at = deadlines.due(now, limits.register, calendar=calendar)
+    # Looked for before the insert, so the new case is not among them.
+    candidates = repository.duplicate_candidates(
         session,
-        GridCase(
-            district_code=location.district.code,
-            street_code=location.street.code,
-            community_code=location.community.code,
-            unit_grid_code=location.unit_grid_code,
-            responsibility_grid_code=None if grid is None else grid.code,
-            status=workflow.next_status(None, Action.FILE),
-            item_code=body.item_code,
-            source=source.value,
-            description=body.description,
-            address=body.address,
-            attributes=dict(body.attributes),
-            geom=from_shape(ShapelyPoint(location.point.lon, location.point.lat), srid=4326),
-            input_lon=point.lon,
-            input_lat=point.lat,
-            input_crs=point.crs.value,
-            reported_by_user_id=caller.user_id,
-            reported_by_api_key_id=caller.api_key_id,
-            reported_at=now,
-            register_due_at=register_due_at,
-            updated_at=now,
-        ),
+        lon=location.point.lon,
+        lat=location.point.lat,
+        item_code=body.item_code,
+        since=now - DUPLICATE_WINDOW,
+        statuses=[status.value for status in workflow.OPEN_STATUSES],
+    )
+    case = repository.insert_case(
+        session,
+        {
+            "district_code": location.district.code,
+            "street_code": location.street.code,
+            "community_code": location.community.code,
+            "unit_grid_code": location.unit_grid_code,
+            "responsibility_grid_code": None if grid is None else grid.code,
+            "status": workflow.next_status(None, Action.FILE),
+            "item_code": body.item_code,
+            "source": source.value,
+            "description": body.description,
+            "address": body.address,
+            "attributes": dict(body.attributes),
+            "geom": from_shape(ShapelyPoint(location.point.lon, location.point.lat), srid=4326),
+            "input_lon": point.lon,
+            "input_lat": point.lat,
+            "input_crs": point.crs.value,
+            "reported_by_user_id": caller.user_id,
+            "reported_by_api_key_id": caller.api_key_id,
+            "reported_at": now,
+            "register_due_at": register_due_at,
+            "updated_at": now,
+        },
     )
     record(
         session,
@@ -291,15 +327,9 @@ def file_case(
         payload={"source": source.value, "item_code": body.item_code},
         at=now,
     )
-    candidates = repository.duplicate_candidates(
-        session,
-        case_id=case.case_id,
-        item_code=body.item_code,
-        since=now - DUPLICATE_WINDOW,
-        open_statuses=workflow.OPEN_STATUSES,
-    )
     return CaseFiledRead(
-        **case_read(session, case=case, now=now).model_dump(),
+        # A new case is dispatched to no office yet.
+        **_read(case, [], now).model_dump(),
         duplicate_candidates=[
             DuplicateCandidate(
                 case_id=row.case_id,

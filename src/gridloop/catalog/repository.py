@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from typing import Any
+
+from sqlalchemy import Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gridloop.catalog.models import BigClass, Item
+from gridloop.catalog.models import BigClass, Item, Step
 from gridloop.catalog.schemas import ItemQuery
 
 
@@ -31,6 +33,18 @@ def _items() -> Select[Item]:
 
 def item(session: Session, *, code: str) -> Item | None:
     return session.scalars(_items().where(Item.code == code)).one_or_none()
+
+
+# An item's retirement and time limits (`<step>_limit_value`, `<step>_limit_unit`): what a
+# deadline needs, without loading the whole item.
+ITEM_LIMITS = select(
+    Item.retired_at,
+    *(getattr(Item, f"{step}_limit_{part}") for step in Step for part in ("value", "unit")),
+).where(Item.code == bindparam("code"))
+
+
+def item_limits(session: Session, *, code: str) -> Row[Any] | None:
+    return session.execute(ITEM_LIMITS, {"code": code}).one_or_none()
 
 
 def item_codes(session: Session) -> set[str]:

@@ -7,6 +7,7 @@ stays readable by its code and leaves the default list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,11 +39,13 @@ def _not_found(code: str) -> NotFound:
     return NotFound(f"管理条目 {code} 不存在 / No catalog item {code}")
 
 
-def _find(session: Session, code: str) -> Item:
+def _well_formed(code: str) -> bool:
     # A malformed code names no item; checking it first keeps odd bytes away from the database.
-    if len(code) != CODE_LENGTH or not code.isascii() or not code.isalnum():
-        raise _not_found(code)
-    item = repository.item(session, code=code)
+    return len(code) == CODE_LENGTH and code.isascii() and code.isalnum()
+
+
+def _find(session: Session, code: str) -> Item:
+    item = repository.item(session, code=code) if _well_formed(code) else None
     if item is None:
         raise _not_found(code)
     return item
@@ -51,14 +54,20 @@ def _find(session: Session, code: str) -> Item:
 # ----------------------------------------------------------------------------- reading
 
 
+def _limits(row: Any) -> Limits:
+    """The time limits of an item or of a row of its `<step>_limit_value|unit` columns."""
+    return Limits(
+        **{
+            step.value: TimeLimit(
+                value=getattr(row, f"{step}_limit_value"),
+                unit=TimeUnit(getattr(row, f"{step}_limit_unit")),
+            )
+            for step in Step
+        }
+    )
+
+
 def item_read(item: Item) -> ItemRead:
-    limits = {
-        step.value: TimeLimit(
-            value=getattr(item, f"{step}_limit_value"),
-            unit=TimeUnit(getattr(item, f"{step}_limit_unit")),
-        )
-        for step in Step
-    }
     return ItemRead(
         code=item.code,
         kind=ItemKind(item.kind),
@@ -70,7 +79,7 @@ def item_read(item: Item) -> ItemRead:
         default_department_type=DepartmentType(item.default_department_type),
         default_department_name=DEPARTMENT_TYPES[item.default_department_type],
         urgent=item.urgent,
-        limits=Limits(**limits),
+        limits=_limits(item),
         filing_condition=item.filing_condition,
         closing_standard=item.closing_standard,
         created_at=item.created_at,
@@ -82,6 +91,22 @@ def item_read(item: Item) -> ItemRead:
 def get_item(session: Session, *, code: str) -> ItemRead:
     """One item by code, retired or not; NotFound if there is none."""
     return item_read(_find(session, code))
+
+
+@dataclass(frozen=True)
+class ItemLimits:
+    """An item's time limits, and when it was retired (None: it is current)."""
+
+    limits: Limits
+    retired_at: datetime | None
+
+
+def get_limits(session: Session, *, code: str) -> ItemLimits:
+    """The time limits of an item by code, retired or not; NotFound if there is none."""
+    row = repository.item_limits(session, code=code) if _well_formed(code) else None
+    if row is None:
+        raise _not_found(code)
+    return ItemLimits(limits=_limits(row), retired_at=row.retired_at)
 
 
 def list_items(session: Session, *, query: ItemQuery) -> ItemPage:

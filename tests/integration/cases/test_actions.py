@@ -483,8 +483,8 @@ def _closed(world: World) -> int:
     return case_id
 
 
-@pytest.mark.parametrize("who", ["aud", "ins1"])
-def test_the_auditor_or_the_reporter_evaluates(world: World, who: str) -> None:
+@pytest.mark.parametrize(("who", "channel"), [("aud", "follow_up"), ("ins1", "reporter")])
+def test_the_auditor_or_the_reporter_evaluates(world: World, who: str, channel: str) -> None:
     case_id = _closed(world)
 
     evaluated = ok(act(world, case_id, "evaluate", who, {"satisfaction": "basically_satisfied"}))
@@ -492,8 +492,38 @@ def test_the_auditor_or_the_reporter_evaluates(world: World, who: str) -> None:
     assert evaluated["status"] == "evaluated"
     assert evaluated["satisfaction"] == "basically_satisfied"
     payload = _events(world, case_id)[-1]["payload"]
-    assert payload["timeliness"]["handle"] is True
-    assert payload["timeliness"]["close"] is True
+    assert payload["channel"] == channel
+    assert (payload["contacted"], payload["solved"]) == (True, True)
+    # Every step was taken at once on the standing clock: all on time.
+    assert payload["timeliness"] == dict.fromkeys(
+        ("register", "dispatch", "handle", "verify", "close"), True
+    )
+
+
+def test_a_follow_up_visit_records_contact_and_solution(world: World) -> None:
+    case_id = _closed(world)
+    body = {"satisfaction": "dissatisfied", "contacted": True, "solved": False, "comment": "未修好"}
+
+    ok(act(world, case_id, "evaluate", "aud", body))
+
+    payload = _events(world, case_id)[-1]["payload"]
+    assert (payload["satisfaction"], payload["contacted"], payload["solved"]) == (
+        "dissatisfied",
+        True,
+        False,
+    )
+
+
+def test_a_late_step_is_late_in_the_evaluation(world: World) -> None:
+    case_id = to_handled(world)
+    world.clock.now += timedelta(hours=2)  # the check is due half an hour after the report
+    _verify(world, case_id, True)
+    ok(act(world, case_id, "close", "disp1"))
+
+    ok(act(world, case_id, "evaluate", "aud", {"satisfaction": "satisfied"}))
+
+    timeliness = _events(world, case_id)[-1]["payload"]["timeliness"]
+    assert (timeliness["handle"], timeliness["verify"]) == (True, False)
 
 
 def test_someone_who_did_not_report_may_not_evaluate(world: World) -> None:
