@@ -1,15 +1,17 @@
 """Report rollups: each case's counting facts and their daily sums, kept by the database.
 
-`case_fact_source` (a view) computes one row per case from the case and its events: the case's
-groups (street, grids, office, item, source, reporting inspector), the local day it was
-reported on, and its counters (立案, 派遣, 处置, 超期未处置, 返工 …; DOMAIN.md §5). `case_fact`
-holds the last computed row of every case; `case_rollup` holds, per group kind and key, local
-day, street and office, the sums of the counters.
+`gridloop_case_facts(first, last)` computes one row per case of an id range from the case and
+its events: the case's groups (street, grids, office, item, source, reporting inspector), the
+local day it was reported on, and its counters (立案, 派遣, 处置, 超期未处置, 返工 …; DOMAIN.md
+§5); the view `case_fact_source` is all of them. `case_fact` holds the last computed row of
+every case; `case_rollup` holds, per group kind and key, local day, street and office, the sums
+of the counters.
 
 A deferred trigger on `case_event` refreshes the case's fact at commit — in the transaction
 that appended the event — and adds the difference to the rollup rows of the old and the new
-groups in one ordered statement. `gridloop_rebuild_rollups()` recomputes both tables from
-the view; the two paths share the view, so they agree by construction (and a test checks it).
+groups in one ordered statement. `gridloop_rebuild_rollups()` recomputes both tables batch by
+batch of case ids with the same function, so the two paths agree by construction (and a test
+checks it).
 
 Revision ID: 0008
 Revises: 0007
@@ -102,17 +104,20 @@ KINDS: tuple[tuple[str, str], ...] = (
 )
 ROLLUP_KEY = ("kind", "key", "day", "street_code", "office_id")
 
-FACT_SOURCE_SQL = f"""
-CREATE VIEW case_fact_source AS
+# The facts of the cases with ids in a range. A plain SQL function, so that PostgreSQL inlines it
+# and the range reaches the grouped events: one case reads its own events, a rebuild a batch.
+FACTS_FUNCTION_SQL = f"""
+CREATE FUNCTION gridloop_case_facts(first_case_id bigint, last_case_id bigint)
+RETURNS SETOF case_fact LANGUAGE sql STABLE AS $$
 SELECT
     c.case_id,
     (c.reported_at AT TIME ZONE '{REPORT_TIME_ZONE}')::date AS day,
-    c.street_code,
-    c.community_code,
-    c.unit_grid_code,
-    c.responsibility_grid_code,
+    c.street_code::text,
+    c.community_code::text,
+    c.unit_grid_code::text,
+    c.responsibility_grid_code::text,
     lead.office_id,
-    c.item_code,
+    c.item_code::text,
     c.source,
     CASE WHEN c.source = 'inspector' THEN c.reported_by_user_id END AS inspector_user_id,
     {", ".join(f"coalesce({sql}, false)::int AS {name}" for name, sql in FLAG_COUNTERS)},
@@ -142,16 +147,25 @@ JOIN (
         coalesce(bool_or((e.payload ->> 'solved')::boolean)
             FILTER (WHERE e.action = 'evaluate'), false) AS solved
     FROM case_event e
+    WHERE e.case_id BETWEEN first_case_id AND last_case_id
     GROUP BY e.case_id
 ) ev ON ev.case_id = c.case_id
 LEFT JOIN (
     -- The current lead office, or after a return the one that returned the case.
     SELECT DISTINCT ON (co.case_id) co.case_id, co.office_id
     FROM case_office co
-    WHERE co.role = 'lead'
+    WHERE co.role = 'lead' AND co.case_id BETWEEN first_case_id AND last_case_id
     ORDER BY co.case_id, co.released_at IS NULL DESC, co.assigned_at DESC, co.case_office_id DESC
 ) lead ON lead.case_id = c.case_id
+WHERE c.case_id BETWEEN first_case_id AND last_case_id
+$$
 """
+
+# Every case's facts, for reading and checking.
+FACT_SOURCE_SQL = "CREATE VIEW case_fact_source AS SELECT * FROM gridloop_case_facts(1, 2147483647)"
+
+# Cases per batch of a rebuild: each batch's events are grouped in memory.
+REBUILD_BATCH = 200_000
 
 
 def _rollup_insert(source: str) -> str:
@@ -197,11 +211,11 @@ LANGUAGE plpgsql AS $$
 BEGIN
     {
     _rollup_insert(
-        "SELECT 1 AS sign, * FROM case_fact_source WHERE case_id = p_case_id "
+        "SELECT 1 AS sign, * FROM gridloop_case_facts(p_case_id, p_case_id) "
         "UNION ALL SELECT -1 AS sign, * FROM case_fact WHERE case_id = p_case_id"
     )
 };
-    INSERT INTO case_fact SELECT * FROM case_fact_source WHERE case_id = p_case_id
+    INSERT INTO case_fact SELECT * FROM gridloop_case_facts(p_case_id, p_case_id)
     ON CONFLICT (case_id) DO UPDATE SET
         {", ".join(f"{name} = excluded.{name}" for name in FACT_COLUMNS[1:])};
 END
@@ -220,16 +234,29 @@ $$
 REBUILD_SQL = f"""
 CREATE FUNCTION gridloop_rebuild_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-    cases bigint;
+    cases bigint := 0;
+    batch_cases bigint;
+    low bigint;
+    high bigint;
 BEGIN
     -- New events wait until the rebuild commits; their triggers then see the rebuilt tables.
     LOCK TABLE case_event IN SHARE MODE;
-    -- Room to group every case's events and every rollup row in memory.
-    PERFORM set_config('work_mem', '1GB', true);
+    -- Room to group a batch's events and rollup rows in memory.
+    PERFORM set_config('work_mem', '256MB', true);
     TRUNCATE case_fact, case_rollup;
-    INSERT INTO case_fact SELECT * FROM case_fact_source;
-    GET DIAGNOSTICS cases = ROW_COUNT;
-    {_rollup_insert("SELECT 1 AS sign, * FROM case_fact")};
+    SELECT min(case_id), max(case_id) INTO low, high FROM grid_case;
+    WHILE low <= high LOOP
+        INSERT INTO case_fact SELECT * FROM gridloop_case_facts(low, low + {REBUILD_BATCH - 1});
+        GET DIAGNOSTICS batch_cases = ROW_COUNT;
+        cases := cases + batch_cases;
+        {
+    _rollup_insert(
+        "SELECT 1 AS sign, * FROM case_fact "
+        f"WHERE case_id BETWEEN low AND low + {REBUILD_BATCH - 1}"
+    )
+};
+        low := low + {REBUILD_BATCH};
+    END LOOP;
     RETURN cases;
 END
 $$
@@ -245,7 +272,6 @@ def _counter_columns() -> list[sa.Column[int]]:
 
 def upgrade() -> None:
     op.create_index("ix_case_office_case_id_role", "case_office", ["case_id", "role"])
-    op.execute(FACT_SOURCE_SQL)
     op.create_table(
         "case_fact",
         sa.Column(
@@ -295,6 +321,8 @@ def upgrade() -> None:
         "ix_case_rollup_kind_office_id_day", "case_rollup", ["kind", "office_id", "day"]
     )
     op.create_index("ix_case_rollup_kind_day", "case_rollup", ["kind", "day"])
+    op.execute(FACTS_FUNCTION_SQL)
+    op.execute(FACT_SOURCE_SQL)
     op.execute(REFRESH_SQL)
     op.execute(TRIGGER_FUNCTION_SQL)
     op.execute(REBUILD_SQL)
@@ -310,7 +338,8 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION gridloop_rebuild_rollups()")
     op.execute("DROP FUNCTION gridloop_case_event_rollup()")
     op.execute("DROP FUNCTION gridloop_refresh_case_fact(integer)")
+    op.execute("DROP VIEW case_fact_source")
+    op.execute("DROP FUNCTION gridloop_case_facts(bigint, bigint)")
     op.drop_table("case_rollup")
     op.drop_table("case_fact")
-    op.execute("DROP VIEW case_fact_source")
     op.drop_index("ix_case_office_case_id_role", "case_office")
