@@ -1,9 +1,10 @@
 """Report rollups: the counting facts of each case and their daily sums (DOMAIN.md §5).
 
-The database keeps both (migration 0008): the view `case_fact_source` computes a case's facts
-from the case and its events; a deferred trigger on `case_event` refreshes `case_fact` and adds
-the difference to `case_rollup` in the transaction that appended the event. Reports read only
-`case_rollup`; `gridloop rollups rebuild` recomputes both tables from the view.
+The database keeps both (migration 0008): the SQL function `gridloop_case_facts(first, last)`
+computes the facts of a range of cases from the cases and their events (the view
+`case_fact_source` is all of them); a deferred trigger on `case_event` refreshes `case_fact` and
+adds the difference to `case_rollup` in the transaction that appended the event. Reports read
+only `case_rollup`; `gridloop rollups rebuild` recomputes both tables with the same function.
 
 A case is counted on the local day it was reported (its cohort), in the groups it is in now:
 as it moves on, its counters move within that day's rows.
