@@ -168,8 +168,9 @@ FACT_SOURCE_SQL = "CREATE VIEW case_fact_source AS SELECT * FROM gridloop_case_f
 REBUILD_BATCH = 200_000
 
 
-def _rollup_insert(source: str) -> str:
-    """INSERT of the rollup rows of `source` (fact rows with a `sign`), added to existing rows.
+def _rollup_insert(source: str, *, with_clause: str = "") -> str:
+    """INSERT of the rollup rows of `source` (fact rows with a `sign`), added to existing rows;
+    `with_clause` names what `source` reads.
 
     Rows are grouped and ordered by the rollup key, so concurrent transactions lock the rows
     they share in the same order.
@@ -180,6 +181,7 @@ def _rollup_insert(source: str) -> str:
     updates = ", ".join(f"{name} = r.{name} + excluded.{name}" for name in COUNTERS)
     key = ", ".join(ROLLUP_KEY)
     return f"""
+{with_clause}
 INSERT INTO case_rollup AS r ({key}, {", ".join(COUNTERS)})
 SELECT k.kind, k.key, f.day, f.street_code, f.office_id, {sums}
 FROM ({source}) f
@@ -205,19 +207,27 @@ FACT_COLUMNS = (
     *COUNTERS,
 )
 
+# One statement: the case's facts are computed once; `prior` reads the stored row as it was
+# before `stored` replaces it (the parts of a statement share one snapshot).
+REFRESH_WITH = f"""
+WITH fresh AS MATERIALIZED (SELECT * FROM gridloop_case_facts(p_case_id, p_case_id)),
+prior AS MATERIALIZED (SELECT * FROM case_fact WHERE case_id = p_case_id),
+stored AS (
+    INSERT INTO case_fact SELECT * FROM fresh
+    ON CONFLICT (case_id) DO UPDATE SET
+        {", ".join(f"{name} = excluded.{name}" for name in FACT_COLUMNS[1:])}
+)"""
+
 REFRESH_SQL = f"""
 CREATE FUNCTION gridloop_refresh_case_fact(p_case_id integer) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     {
     _rollup_insert(
-        "SELECT 1 AS sign, * FROM gridloop_case_facts(p_case_id, p_case_id) "
-        "UNION ALL SELECT -1 AS sign, * FROM case_fact WHERE case_id = p_case_id"
+        "SELECT 1 AS sign, * FROM fresh UNION ALL SELECT -1 AS sign, * FROM prior",
+        with_clause=REFRESH_WITH,
     )
 };
-    INSERT INTO case_fact SELECT * FROM gridloop_case_facts(p_case_id, p_case_id)
-    ON CONFLICT (case_id) DO UPDATE SET
-        {", ".join(f"{name} = excluded.{name}" for name in FACT_COLUMNS[1:])};
 END
 $$
 """
