@@ -149,13 +149,7 @@ def baseline_sql(group_by: GroupBy, rows: RowFilter) -> str:
 
 def timed_baseline(engine: Engine, group_by: GroupBy, rows: RowFilter, runs: int) -> Latencies:
     latencies = Latencies()
-    parameters = {
-        "kind": group_by.kind.value,
-        "start": rows.start,
-        "end": rows.end,
-        "street_code": rows.street_code,
-        "office_id": rows.office_id,
-    }
+    parameters = repository.indicator_parameters(group_by, rows)
     with engine.connect() as connection:
         connection.execute(text(f"SET statement_timeout = '{BASELINE_TIMEOUT_S}s'"))
         for _ in range(runs):

@@ -73,10 +73,10 @@ from gridloop.errors import (
     Unauthorized,
     problems,
 )
+from gridloop.geo.schemas import GEOJSON, wants_geojson
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
-GEOJSON = "application/geo+json"
 ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-Match to act"}}
 
 
@@ -247,7 +247,7 @@ def list_cases(
     `Accept: application/geo+json` or `format=geojson`.
     """
     items, next_after = service.list_cases(session, caller=caller, query=query, now=at)
-    if query.format == "geojson" or GEOJSON in request.headers.get("accept", ""):
+    if wants_geojson(query.format, request.headers.get("accept")):
         collection = {
             "type": "FeatureCollection",
             "features": [service.case_feature(item) for item in items],

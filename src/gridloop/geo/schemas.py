@@ -10,6 +10,13 @@ from pydantic import BaseModel, Field
 from gridloop.geo.crs import Crs
 from gridloop.geo.layers import Layer
 
+GEOJSON = "application/geo+json"
+
+
+def wants_geojson(requested_format: str, accept: str | None) -> bool:
+    """Whether a read asked for GeoJSON, by `format=geojson` or by its Accept header."""
+    return requested_format == "geojson" or GEOJSON in (accept or "")
+
 
 class Area(BaseModel):
     code: str

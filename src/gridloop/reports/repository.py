@@ -149,7 +149,19 @@ def indicator_rows(
     statement = text(
         indicator_sql(group_by, period, rows, regroup=regroup is not None, per_street=per_street)
     )
-    parameters = {
+    result = session.execute(
+        statement,
+        indicator_parameters(group_by, rows, regroup),
+        execution_options={"yield_per": 2000, "stream_results": True},
+    )
+    yield from result
+
+
+def indicator_parameters(
+    group_by: GroupBy, rows: RowFilter, regroup: Sequence[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The bound values of `indicator_sql`."""
+    return {
         "kind": group_by.kind.value,
         "start": rows.start,
         "end": rows.end,
@@ -158,10 +170,6 @@ def indicator_rows(
         "rollup_keys": [rollup_key for rollup_key, _ in regroup or ()],
         "report_keys": [report_key for _, report_key in regroup or ()],
     }
-    result = session.execute(
-        statement, parameters, execution_options={"yield_per": 2000, "stream_results": True}
-    )
-    yield from result
 
 
 # The name of each group, by group kind: (key, name) pairs of the keys asked for.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridloop.auth.dependencies import CurrentUser
 from gridloop.db import SessionDep, session_factory
 from gridloop.errors import Forbidden, InvalidInput, NotFound, Unauthorized, problems
+from gridloop.geo.schemas import GEOJSON, wants_geojson
 from gridloop.reports import exports, indicators, scorecards, service
 from gridloop.reports.repository import GEOGRAPHIC_TABLES
 from gridloop.reports.schemas import (
@@ -29,7 +30,6 @@ from gridloop.reports.schemas import (
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-GEOJSON = "application/geo+json"
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -72,8 +72,8 @@ def indicator_report(
     JSON, CSV, XLSX (both streamed) and GeoJSON for geographic groups, so a map can colour them.
     """
     report = _report_request(query)
-    wants_geojson = query.format == "geojson" or GEOJSON in request.headers.get("accept", "")
-    if wants_geojson and query.group_by not in GEOGRAPHIC_TABLES:
+    geojson = wants_geojson(query.format, request.headers.get("accept"))
+    if geojson and query.group_by not in GEOGRAPHIC_TABLES:
         reason = (
             f"按 {query.group_by} 分组没有地图形状 / rows grouped by {query.group_by} have no "
             "shape: GeoJSON needs district, street, community, responsibility_grid or unit_grid"
@@ -86,7 +86,7 @@ def indicator_report(
     if query.format == "xlsx":
         return _streamed(exports.xlsx_chunks, report, user.user_id, sessions, XLSX, "xlsx")
     rows = list(service.indicator_report(session, user=user, request=report))
-    if wants_geojson:
+    if geojson:
         return JSONResponse(
             service.feature_collection(session, group_by=query.group_by, rows=rows),
             media_type=GEOJSON,
