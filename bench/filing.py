@@ -54,6 +54,7 @@ from harness import (
     host_summary,
     log,
     print_table,
+    run,
     scratch_database,
     this_command,
 )
@@ -396,8 +397,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

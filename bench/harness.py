@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import NoReturn, Self, TypeVar
 
 import httpx2
 from sqlalchemy import Engine, create_engine
@@ -246,3 +246,13 @@ def print_table(rows: Sequence[tuple[str, str, str]]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def run(main: Callable[[], int]) -> NoReturn:
+    """Exit with `main`'s status; an expected failure (no database, a failed step) is one
+    `error:` line instead of a traceback."""
+    try:
+        sys.exit(main())
+    except (localdb.LocalDbError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)

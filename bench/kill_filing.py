@@ -33,7 +33,7 @@ from sqlalchemy import text
 
 from filing import DATABASE as _FILING_DATABASE
 from filing import filing, grid_points, gridloop_command, intake_key
-from harness import Server, admin_url, log, scratch_database
+from harness import Server, admin_url, log, run, scratch_database
 
 DATABASE = _FILING_DATABASE.replace("filing", "kill")
 
@@ -159,8 +159,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

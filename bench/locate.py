@@ -22,7 +22,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -50,6 +49,7 @@ from harness import (
     issue_token,
     log,
     print_table,
+    run,
     scratch_database,
     this_command,
     timed,
@@ -419,8 +419,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (localdb.LocalDbError, RuntimeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

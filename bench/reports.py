@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -48,6 +47,7 @@ from harness import (
     issue_token,
     log,
     print_table,
+    run,
     scratch_database,
     this_command,
 )
@@ -255,8 +255,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

@@ -27,7 +27,6 @@ import argparse
 import http.client
 import json
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +60,7 @@ from harness import (
     issue_token,
     log,
     print_table,
+    run,
     scratch_database,
     this_command,
     timed,
@@ -441,4 +441,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
