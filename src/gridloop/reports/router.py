@@ -16,7 +16,7 @@ from gridloop.db import SessionDep, session_factory
 from gridloop.errors import Forbidden, InvalidInput, NotFound, Unauthorized, problems
 from gridloop.geo.schemas import GEOJSON, wants_geojson
 from gridloop.reports import exports, indicators, scorecards, service
-from gridloop.reports.repository import GEOGRAPHIC_TABLES
+from gridloop.reports.repository import GEOGRAPHIC_TABLES, RowFilter
 from gridloop.reports.schemas import (
     Definitions,
     IndicatorQuery,
@@ -80,12 +80,12 @@ def indicator_report(
         )
         raise InvalidInput(reason)
     # Scope and filters are checked now, so that a refusal is a problem, not a broken stream.
-    service.row_filter(session, user=user, request=report)
+    scope = service.row_filter(session, user=user, request=report)
     if query.format == "csv":
-        return _streamed(exports.csv_chunks, report, user.user_id, sessions, CSV, "csv")
+        return _streamed(exports.csv_chunks, report, scope, sessions, CSV, "csv")
     if query.format == "xlsx":
-        return _streamed(exports.xlsx_chunks, report, user.user_id, sessions, XLSX, "xlsx")
-    rows = list(service.indicator_report(session, user=user, request=report))
+        return _streamed(exports.xlsx_chunks, report, scope, sessions, XLSX, "xlsx")
+    rows = list(service.indicator_report(session, request=report, rows=scope))
     if geojson:
         return JSONResponse(
             service.feature_collection(session, group_by=query.group_by, rows=rows),
@@ -163,7 +163,7 @@ def _report_request(query: RowsQuery) -> service.ReportRequest:
 def _streamed(
     chunks: exports.Writer,
     report: service.ReportRequest,
-    user_id: int,
+    scope: RowFilter,
     sessions: sessionmaker[Session],
     media_type: str,
     extension: str,
@@ -172,8 +172,7 @@ def _streamed(
         # The request's session is closed once the route returns: the stream reads in its own,
         # from the same factory as the request's.
         with sessions() as session:
-            user = service.user_by_id(session, user_id)
-            yield from chunks(service.indicator_report(session, user=user, request=report))
+            yield from chunks(service.indicator_report(session, request=report, rows=scope))
 
     filename = f"indicators-{report.group_by}-{report.start}-{report.end}.{extension}"
     return StreamingResponse(

@@ -321,7 +321,8 @@ def three_rates(
     scheme = SCHEMES.three_rates
     indicators = [SCHEMES.parts[code].indicator for code in scheme.weights]
     rows = []
-    for row in service.indicator_report(session, user=user, request=request):
+    scope = service.row_filter(session, user=user, request=request)
+    for row in service.indicator_report(session, request=request, rows=scope):
         values = values_of(scheme, {None: row.indicators}, largest={}, subject=None)
         rows.append(
             {

@@ -86,16 +86,14 @@ def row_filter(session: Session, *, user: User, request: ReportRequest) -> RowFi
 
 
 def indicator_report(
-    session: Session, *, user: User, request: ReportRequest
+    session: Session, *, request: ReportRequest, rows: RowFilter
 ) -> Iterator[ReportRow]:
-    """The report rows for `user`, by period then group, streamed."""
-    rows = repository.indicator_rows(
-        session,
-        group_by=request.group_by,
-        period=request.period,
-        rows=row_filter(session, user=user, request=request),
+    """The report rows of the rollup rows `rows` (a caller's `row_filter`), by period then
+    group, streamed."""
+    found = repository.indicator_rows(
+        session, group_by=request.group_by, period=request.period, rows=rows
     )
-    while batch := list(islice(rows, _NAMING_BATCH)):
+    while batch := list(islice(found, _NAMING_BATCH)):
         names = _names(session, request.group_by, [row.key for row in batch if row.key])
         for row in batch:
             values = row._mapping
@@ -124,12 +122,6 @@ def _number(value: Any) -> int | float:
 
 def _ratio(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-def user_by_id(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    assert user is not None  # the request was authenticated as this user
-    return user
 
 
 def flat_columns() -> list[tuple[str, str]]:
