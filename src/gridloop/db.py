@@ -31,6 +31,12 @@ class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+# The service's statements are short: PostgreSQL's JIT compiler, which starts above a planned
+# cost, spent 160 ms compiling a 290 ms district report over 20 million cases and saves nothing
+# on an indexed read.
+SERVICE_CONNECTION_OPTIONS = "-c jit=off"
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
@@ -39,6 +45,7 @@ def get_engine() -> Engine:
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        connect_args={"options": SERVICE_CONNECTION_OPTIONS},
     )
 
 
