@@ -32,8 +32,8 @@ class CreatedAtMixin:
 
 
 # The service's statements are short: PostgreSQL's JIT compiler, which starts above a planned
-# cost, spent 160 ms compiling a 290 ms district report over 20 million cases and saves nothing
-# on an indexed read.
+# cost, spent 160 ms of a 450 ms district report over 20 million cases compiling it, and saves
+# nothing on an indexed read.
 SERVICE_CONNECTION_OPTIONS = "-c jit=off"
 
 
