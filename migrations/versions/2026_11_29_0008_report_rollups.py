@@ -19,6 +19,7 @@ Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from alembic import op
@@ -168,9 +169,25 @@ FACT_SOURCE_SQL = "CREATE VIEW case_fact_source AS SELECT * FROM gridloop_case_f
 REBUILD_BATCH = 200_000
 
 
-def _rollup_insert(source: str, *, with_clause: str = "") -> str:
-    """INSERT of the rollup rows of `source` (fact rows with a `sign`), added to existing rows;
-    `with_clause` names what `source` reads.
+@dataclass(frozen=True)
+class Rollup:
+    """A table of rollup rows: the sums of the facts per group kind and key, period, street and
+    office; a period is the value of `period_sql` for a fact row `f`, in column `period`."""
+
+    table: str
+    period: str
+    period_sql: str
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("kind", "key", self.period, "street_code", "office_id")
+
+
+DAILY = Rollup("case_rollup", "day", "f.day")
+
+
+def _rollup_insert(source: str, rollup: Rollup) -> str:
+    """INSERT of the rollup rows of `source` (fact rows with a `sign`), added to existing rows.
 
     Rows are grouped and ordered by the rollup key, so concurrent transactions lock the rows
     they share in the same order.
@@ -179,16 +196,15 @@ def _rollup_insert(source: str, *, with_clause: str = "") -> str:
     sums = ", ".join(f"sum(f.sign * f.{name})" for name in COUNTERS)
     nonzero = " OR ".join(f"sum(f.sign * f.{name}) <> 0" for name in COUNTERS)
     updates = ", ".join(f"{name} = r.{name} + excluded.{name}" for name in COUNTERS)
-    key = ", ".join(ROLLUP_KEY)
+    key = ", ".join(rollup.key)
     return f"""
-{with_clause}
-INSERT INTO case_rollup AS r ({key}, {", ".join(COUNTERS)})
-SELECT k.kind, k.key, f.day, f.street_code, f.office_id, {sums}
+INSERT INTO {rollup.table} AS r ({key}, {", ".join(COUNTERS)})
+SELECT k.kind, k.key, {rollup.period_sql}, f.street_code, f.office_id, {sums}
 FROM ({source}) f
 CROSS JOIN LATERAL (VALUES {kinds}) AS k (kind, key)
-GROUP BY k.kind, k.key, f.day, f.street_code, f.office_id
+GROUP BY 1, 2, 3, 4, 5
 HAVING {nonzero}
-ORDER BY k.kind, k.key, f.day, f.street_code, f.office_id
+ORDER BY 1, 2, 3, 4, 5
 ON CONFLICT ({key}) DO UPDATE SET {updates}
 """
 
@@ -208,7 +224,8 @@ FACT_COLUMNS = (
 )
 
 # One statement: the case's facts are computed once; `prior` reads the stored row as it was
-# before `stored` replaces it (the parts of a statement share one snapshot).
+# before `stored` replaces it (the parts of a statement share one snapshot), and `change` is the
+# difference each rollup table adds.
 REFRESH_WITH = f"""
 WITH fresh AS MATERIALIZED (SELECT * FROM gridloop_case_facts(p_case_id, p_case_id)),
 prior AS MATERIALIZED (SELECT * FROM case_fact WHERE case_id = p_case_id),
@@ -216,21 +233,29 @@ stored AS (
     INSERT INTO case_fact SELECT * FROM fresh
     ON CONFLICT (case_id) DO UPDATE SET
         {", ".join(f"{name} = excluded.{name}" for name in FACT_COLUMNS[1:])}
+),
+change AS MATERIALIZED (
+    SELECT 1 AS sign, * FROM fresh UNION ALL SELECT -1 AS sign, * FROM prior
 )"""
 
-REFRESH_SQL = f"""
-CREATE FUNCTION gridloop_refresh_case_fact(p_case_id integer) RETURNS void
+
+def refresh_sql(rollups: Sequence[Rollup]) -> str:
+    """The function that refreshes one case's fact and adds the change to `rollups`."""
+    *first, last = rollups
+    inserts = "".join(
+        f",\nrollup_{number} AS ({_rollup_insert('SELECT * FROM change', rollup)})"
+        for number, rollup in enumerate(first, start=1)
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION gridloop_refresh_case_fact(p_case_id integer) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    {
-    _rollup_insert(
-        "SELECT 1 AS sign, * FROM fresh UNION ALL SELECT -1 AS sign, * FROM prior",
-        with_clause=REFRESH_WITH,
-    )
-};
+    {REFRESH_WITH}{inserts}
+    {_rollup_insert("SELECT * FROM change", last)};
 END
 $$
 """
+
 
 TRIGGER_FUNCTION_SQL = """
 CREATE FUNCTION gridloop_case_event_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -241,30 +266,32 @@ END
 $$
 """
 
-REBUILD_SQL = f"""
-CREATE FUNCTION gridloop_rebuild_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
+
+def rebuild_sql(rollups: Sequence[Rollup]) -> str:
+    """The function that recomputes every case's fact and `rollups` from the events."""
+    batch = "SELECT 1 AS sign, * FROM case_fact WHERE case_id BETWEEN low AND batch_end"
+    inserts = "".join(f"{_rollup_insert(batch, rollup)};" for rollup in rollups)
+    return f"""
+CREATE OR REPLACE FUNCTION gridloop_rebuild_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     cases bigint := 0;
     batch_cases bigint;
     low bigint;
     high bigint;
+    batch_end bigint;
 BEGIN
     -- New events wait until the rebuild commits; their triggers then see the rebuilt tables.
     LOCK TABLE case_event IN SHARE MODE;
     -- Room to group a batch's events and rollup rows in memory.
     PERFORM set_config('work_mem', '256MB', true);
-    TRUNCATE case_fact, case_rollup;
+    TRUNCATE case_fact, {", ".join(rollup.table for rollup in rollups)};
     SELECT min(case_id), max(case_id) INTO low, high FROM grid_case;
     WHILE low <= high LOOP
-        INSERT INTO case_fact SELECT * FROM gridloop_case_facts(low, low + {REBUILD_BATCH - 1});
+        batch_end := low + {REBUILD_BATCH - 1};
+        INSERT INTO case_fact SELECT * FROM gridloop_case_facts(low, batch_end);
         GET DIAGNOSTICS batch_cases = ROW_COUNT;
         cases := cases + batch_cases;
-        {
-    _rollup_insert(
-        "SELECT 1 AS sign, * FROM case_fact "
-        f"WHERE case_id BETWEEN low AND low + {REBUILD_BATCH - 1}"
-    )
-};
+        {inserts}
         low := low + {REBUILD_BATCH};
     END LOOP;
     RETURN cases;
@@ -333,9 +360,9 @@ def upgrade() -> None:
     op.create_index("ix_case_rollup_kind_day", "case_rollup", ["kind", "day"])
     op.execute(FACTS_FUNCTION_SQL)
     op.execute(FACT_SOURCE_SQL)
-    op.execute(REFRESH_SQL)
+    op.execute(refresh_sql([DAILY]))
     op.execute(TRIGGER_FUNCTION_SQL)
-    op.execute(REBUILD_SQL)
+    op.execute(rebuild_sql([DAILY]))
     op.execute(
         "CREATE CONSTRAINT TRIGGER refresh_rollups AFTER INSERT ON case_event "
         "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gridloop_case_event_rollup()"

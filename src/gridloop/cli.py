@@ -50,7 +50,9 @@ export_app = typer.Typer(help="export data files", no_args_is_help=True)
 user_app = typer.Typer(help="users", no_args_is_help=True)
 token_app = typer.Typer(help="bearer tokens and intake API keys", no_args_is_help=True)
 check_app = typer.Typer(help="consistency checks of the stored data", no_args_is_help=True)
-rollups_app = typer.Typer(help="the daily rollups the reports read", no_args_is_help=True)
+rollups_app = typer.Typer(
+    help="the daily and monthly rollups the reports read", no_args_is_help=True
+)
 for sub, name in [
     (db_app, "db"),
     (seed_app, "seed"),
@@ -316,7 +318,7 @@ def check_events() -> None:
 
 @rollups_app.command("rebuild")
 def rollups_rebuild() -> None:
-    """Recompute every case's counting facts and the daily rollups from the events."""
+    """Recompute every case's counting facts and the daily and monthly rollups from the events."""
     err.print("recomputing the rollups from the events …")
     started = time.perf_counter()
     with transaction() as session:

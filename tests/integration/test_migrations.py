@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from gridloop import localdb, migrations
 from gridloop.config import get_settings
 from gridloop.models import Base
+from gridloop.reports.models import COUNTERS
 
 POSTGIS_TABLES = {"spatial_ref_sys"}
 
@@ -55,3 +56,41 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade_again(scratch_engine:
         migrations.upgrade(connection)
         assert migrations.current_revision(connection) == migrations.head_revision()
     assert _differences(scratch_engine) == []
+
+
+def test_the_monthly_rollups_start_as_the_daily_ones_summed(scratch_engine: Engine) -> None:
+    fields = ("kind", "key", "day", "street", "office", "reported", "handled")
+    rows = [
+        ("street", "310105001", "2026-01-31", "310105001", 1, 3, 1),
+        ("street", "310105001", "2026-02-01", "310105001", 1, 2, 2),
+        ("street", "310105001", "2026-02-28", "310105001", 1, 4, 0),
+        ("street", "310105001", "2026-02-28", "310105001", None, 1, 0),
+        ("item", "A0101", "2026-02-10", "310105002", 2, 5, 5),
+        ("item", "A0101", "2026-02-11", "310105002", 2, 0, 0),  # every case left it
+    ]
+    zero = ", ".join("0" for name in COUNTERS if name not in ("reported", "handled"))
+    others = ", ".join(name for name in COUNTERS if name not in ("reported", "handled"))
+    with scratch_engine.begin() as connection:
+        migrations.upgrade(connection, "0008")
+        connection.execute(
+            text(
+                "INSERT INTO case_rollup (kind, key, day, street_code, office_id, reported, "
+                f"handled, {others}) VALUES (:kind, :key, CAST(:day AS date), :street, :office, "
+                f":reported, :handled, {zero})"
+            ),
+            [dict(zip(fields, row, strict=True)) for row in rows],
+        )
+        migrations.upgrade(connection)
+        months = connection.execute(
+            text(
+                "SELECT kind, key, month::text, street_code, office_id, reported, handled "
+                "FROM case_rollup_month ORDER BY kind, key, month, street_code, office_id"
+            )
+        ).all()
+
+    assert [tuple(row) for row in months] == [
+        ("item", "A0101", "2026-02-01", "310105002", 2, 5, 5),
+        ("street", "310105001", "2026-01-01", "310105001", 1, 3, 1),
+        ("street", "310105001", "2026-02-01", "310105001", 1, 6, 2),
+        ("street", "310105001", "2026-02-01", "310105001", None, 1, 0),
+    ]

@@ -490,13 +490,25 @@ def add_summons(
     at: datetime,
     arrival_due_at: datetime,
 ) -> None:
-    session.add_all(
-        CaseSummons(
-            case_id=case_id, office_id=office_id, summoned_at=at, arrival_due_at=arrival_due_at
-        )
-        for office_id in office_ids
+    """Summon the offices; an office summoned to the case again at the same instant (the case
+    returned and whistled again within one clock tick) is summoned afresh."""
+    statement = insert(CaseSummons).values(
+        [
+            {
+                "case_id": case_id,
+                "office_id": office_id,
+                "summoned_at": at,
+                "arrival_due_at": arrival_due_at,
+            }
+            for office_id in office_ids
+        ]
     )
-    session.flush()
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["case_id", "office_id", "summoned_at"],
+            set_={"arrival_due_at": arrival_due_at, "arrived_at": None, "arrived_by_user_id": None},
+        )
+    )
 
 
 def latest_summons(session: Session, *, case_id: int, office_id: int) -> CaseSummons | None:

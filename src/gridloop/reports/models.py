@@ -3,8 +3,9 @@
 The database keeps both (migration 0008): the SQL function `gridloop_case_facts(first, last)`
 computes the facts of a range of cases from the cases and their events (the view
 `case_fact_source` is all of them); a deferred trigger on `case_event` refreshes `case_fact` and
-adds the difference to `case_rollup` in the transaction that appended the event. Reports read
-only `case_rollup`; `gridloop rollups rebuild` recomputes both tables with the same function.
+adds the difference to `case_rollup` and its monthly sums `case_rollup_month` (migration 0009) in
+the transaction that appended the event. Reports read only the rollups; `gridloop rollups
+rebuild` recomputes them and the facts with the same function.
 
 A case is counted on the local day it was reported (its cohort), in the groups it is in now:
 as it moves on, its counters move within that day's rows.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,39 +124,64 @@ class CaseFact(_Counters, Base):
     inspector_user_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class CaseRollup(_Counters, Base):
-    """The sums of the counters of the cases reported on one day, for one group of one kind,
-    in one street and under one office (the scopes of dispatchers and liaisons)."""
+def _rollup_table_args(table: str, period: str) -> tuple[Any, ...]:
+    """The constraints of a rollup table whose rows are summed per `period` (a date column).
 
-    __tablename__ = "case_rollup"
-    __table_args__ = (
+    The key is the unique index, null groups included (no primary key: a key column may be
+    null). Counters change in place: room on the page keeps the updates HOT.
+    """
+    return (
         CheckConstraint(
             f"kind IN ({', '.join(repr(kind.value) for kind in GroupKind)})", name="kind_known"
         ),
         Index(
-            "ix_case_rollup_key",
+            f"ix_{table}_key",
             "kind",
             "key",
-            "day",
+            period,
             "street_code",
             "office_id",
             unique=True,
             postgresql_nulls_not_distinct=True,
         ),
-        Index("ix_case_rollup_kind_street_code_day", "kind", "street_code", "day"),
-        Index("ix_case_rollup_kind_office_id_day", "kind", "office_id", "day"),
-        Index("ix_case_rollup_kind_day", "kind", "day"),
+        Index(f"ix_{table}_kind_street_code_{period}", "kind", "street_code", period),
+        Index(f"ix_{table}_kind_office_id_{period}", "kind", "office_id", period),
+        Index(f"ix_{table}_kind_{period}", "kind", period),
         {"postgresql_with": {"fillfactor": 80}},
     )
 
-    # The key is the unique index above, null groups included (no primary key: a key column may
-    # be null); the mapper needs one all the same.
+
+class _RollupGroup(_Counters):
+    """A rollup row's group: its kind and key, street and office (the scopes of dispatchers and
+    liaisons)."""
+
+    kind: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(Text)
+    street_code: Mapped[str] = mapped_column(Text)
+    office_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseRollup(_RollupGroup, Base):
+    """The sums of the counters of the cases reported on one day, for one group."""
+
+    __tablename__ = "case_rollup"
+    __table_args__ = _rollup_table_args(__tablename__, "day")
+    # The mapper needs a primary key: the unique key of the table.
     __mapper_args__ = {  # noqa: RUF012
         "primary_key": ["kind", "key", "day", "street_code", "office_id"]
     }
 
-    kind: Mapped[str] = mapped_column(Text)
-    key: Mapped[str | None] = mapped_column(Text)
     day: Mapped[date] = mapped_column(Date)
-    street_code: Mapped[str] = mapped_column(Text)
-    office_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseRollupMonth(_RollupGroup, Base):
+    """The sums of the counters of the cases reported in one calendar month (`month` is its
+    first day), for one group: the daily rows of the month summed (migration 0009)."""
+
+    __tablename__ = "case_rollup_month"
+    __table_args__ = _rollup_table_args(__tablename__, "month")
+    __mapper_args__ = {  # noqa: RUF012
+        "primary_key": ["kind", "key", "month", "street_code", "office_id"]
+    }
+
+    month: Mapped[date] = mapped_column(Date)

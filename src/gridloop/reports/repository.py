@@ -2,11 +2,13 @@
 
 `indicator_rows` is one SQL statement: the rollup rows of one kind are summed per group and
 period, the counts of `indicators.COUNTS` computed from the sums, then the indicators from the
-counts. Nothing else reads `case_rollup`.
+counts. A report by month reads the months its range covers whole from the monthly rollups and
+only the days at its edges from the daily ones. Nothing else reads the rollups.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -83,6 +85,25 @@ class RowFilter:
     office_id: int | None = None
 
 
+def months_covered(period: Period, rows: RowFilter) -> tuple[date, date] | None:
+    """The first and the last day of the calendar months a monthly report reads from the monthly
+    rollups: those its range covers whole (the days at either edge come from the daily rows)."""
+    if period is not Period.MONTH:
+        return None
+    # Months counted from year 0, so that no date past the range is ever built.
+    first = rows.start.year * 12 + rows.start.month - 1 + (rows.start.day != 1)
+    last = rows.end.year * 12 + rows.end.month - 1 - (rows.end.day != _days_in(rows.end))
+    if first > last:
+        return None
+    last_year, last_month = divmod(last, 12)
+    last_day = date(last_year, last_month + 1, 1)
+    return date(first // 12, first % 12 + 1, 1), last_day.replace(day=_days_in(last_day))
+
+
+def _days_in(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
 def indicator_sql(
     group_by: GroupBy,
     period: Period,
@@ -90,12 +111,29 @@ def indicator_sql(
     *,
     regroup: bool = False,
     per_street: bool = False,
-    rollups: str = "case_rollup",
+    facts: str | None = None,
 ) -> str:
-    """The report's SQL. `rollups` is the relation summed: the benchmark's baseline passes the
-    per-case view in the shape of the rollups."""
+    """The report's SQL. `facts` is a relation in the shape of the daily rollups to sum instead
+    of the rollups: the benchmark's baseline passes the per-case view."""
+    scope = ""
+    if rows.street_code is not None:
+        scope += " AND street_code = :street_code"
+    if rows.office_id is not None:
+        scope += " AND office_id = :office_id"
+    columns = f"kind, key, street_code, office_id, {', '.join(COUNTERS)}"
+    days = "day BETWEEN :start AND :end"
+    if facts is None and months_covered(period, rows) is not None:
+        summed = (
+            f"SELECT {columns}, month AS day FROM case_rollup_month"
+            f" WHERE kind = :kind AND month BETWEEN :months_start AND :months_end{scope}"
+            f" UNION ALL SELECT {columns}, day FROM case_rollup WHERE kind = :kind AND {days}"
+            f" AND day NOT BETWEEN :months_start AND :months_end{scope}"
+        )
+    else:
+        relation = facts or "case_rollup"
+        summed = f"SELECT {columns}, day FROM {relation} WHERE kind = :kind AND {days}{scope}"
     group = group_by.key_sql
-    source = f"{rollups} AS r"
+    source = f"({summed}) AS r"
     if group_by is GroupBy.DEPARTMENT:
         source += " LEFT JOIN office AS o ON o.office_id = r.office_id"
     if regroup:
@@ -105,11 +143,6 @@ def indicator_sql(
             " AS g (rollup_key, report_key) ON g.rollup_key = r.key"
         )
     street = "r.street_code" if per_street else "NULL::text"
-    conditions = ["r.kind = :kind", "r.day BETWEEN :start AND :end"]
-    if rows.street_code is not None:
-        conditions.append("r.street_code = :street_code")
-    if rows.office_id is not None:
-        conditions.append("r.office_id = :office_id")
     sums = ", ".join(f"sum(r.{name}) AS {name}" for name in COUNTERS)
     counts = ", ".join(f"{count.sql} AS {count.code}" for count in COUNTS)
     indicators = ", ".join(f"{indicator.sql} AS {indicator.code}" for indicator in INDICATORS)
@@ -118,7 +151,6 @@ WITH sums AS (
     SELECT {group} AS key, {street} AS street_code,
         date_trunc('{period.value}', r.day)::date AS period_start, {sums}
     FROM {source}
-    WHERE {" AND ".join(conditions)}
     GROUP BY 1, 2, 3
     HAVING sum(r.reported) > 0
 ), counts AS (
@@ -151,20 +183,26 @@ def indicator_rows(
     )
     result = session.execute(
         statement,
-        indicator_parameters(group_by, rows, regroup),
+        indicator_parameters(group_by, period, rows, regroup),
         execution_options={"yield_per": 2000, "stream_results": True},
     )
     yield from result
 
 
 def indicator_parameters(
-    group_by: GroupBy, rows: RowFilter, regroup: Sequence[tuple[str, str]] | None = None
+    group_by: GroupBy,
+    period: Period,
+    rows: RowFilter,
+    regroup: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The bound values of `indicator_sql`."""
+    months_start, months_end = months_covered(period, rows) or (None, None)
     return {
         "kind": group_by.kind.value,
         "start": rows.start,
         "end": rows.end,
+        "months_start": months_start,
+        "months_end": months_end,
         "street_code": rows.street_code,
         "office_id": rows.office_id,
         "rollup_keys": [rollup_key for rollup_key, _ in regroup or ()],
@@ -233,5 +271,8 @@ def inspector_grids(session: Session) -> list[tuple[str, str]]:
 
 
 def rebuild_rollups(session: Session) -> int:
-    """Recompute every case's facts and the rollups from the events; the number of cases."""
-    return int(session.scalar(text("SELECT gridloop_rebuild_rollups()")) or 0)
+    """Recompute every case's facts and the rollups from the events, and their statistics; the
+    number of cases."""
+    cases = int(session.scalar(text("SELECT gridloop_rebuild_rollups()")) or 0)
+    session.execute(text("ANALYZE case_fact, case_rollup, case_rollup_month"))
+    return cases

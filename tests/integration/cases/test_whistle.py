@@ -150,3 +150,17 @@ def test_the_lead_office_accepts_and_assistants_may_still_report_in(world: World
 
     assert accepted["status"] == assisting["status"] == "handling"
     assert_problem(assist_accepts, 403, "forbidden")
+
+
+def test_a_case_returned_and_whistled_again_at_once_summons_each_office_once(world: World) -> None:
+    case_id = _whistled(world, arrival_minutes=30)
+    ok(act(world, case_id, "return", "lia1", {"reason": "不属本单位职责 / not ours"}))
+
+    again = ok(act(world, case_id, "whistle", "disp1", {"office_codes": OFFICES[::-1]}))
+
+    assert again["status"] == "dispatched"
+    summons = _summons(world, case_id)
+    assert set(summons) == set(OFFICES)
+    assert {row["arrival_due_at"] for row in summons.values()} == {
+        (T0 + timedelta(minutes=30)).isoformat()
+    }

@@ -26,15 +26,20 @@ from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
 from gridloop.cases import sweeper
 from gridloop.config import get_settings
+from gridloop.reports.models import COUNTERS
 from tests.integration.cases.conftest import World, clock, photo_dir, world
 from tests.integration.cases.scratch import scratch_world
 from tests.integration.reports.history import Case, build_history
 
 __all__ = ["clock", "history", "photo_dir", "rollups_at_each_statement", "world"]
 
-# The rollup rows with a case in them (a row all its cases left stays, all zeros), in key order.
+# The daily and monthly rollup rows with a case in them (a row all its cases left stays, all
+# zeros), in key order.
+_GROUP_AND_COUNTERS = f"kind, key, street_code, office_id, {', '.join(COUNTERS)}"
 ROLLUP_ROWS = text(
-    "SELECT * FROM case_rollup WHERE reported <> 0 ORDER BY kind, key, day, street_code, office_id"
+    f"SELECT 'day' AS period, day, {_GROUP_AND_COUNTERS} FROM case_rollup WHERE reported <> 0"
+    f" UNION ALL SELECT 'month', month, {_GROUP_AND_COUNTERS} FROM case_rollup_month"
+    " WHERE reported <> 0 ORDER BY period, kind, key, day, street_code, office_id"
 )
 FACT_ROWS = text("SELECT * FROM case_fact ORDER BY case_id")
 

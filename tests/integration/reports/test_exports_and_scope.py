@@ -250,6 +250,7 @@ CASE_TABLES = (
     "case_overdue",
     "case_fact",
     "case_rollup",
+    "case_rollup_month",
 )
 
 

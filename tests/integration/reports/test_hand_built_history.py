@@ -229,6 +229,25 @@ def test_by_month_each_day_is_its_month(history: History) -> None:
     }
 
 
+def test_by_month_a_range_counts_the_same_from_whole_and_partial_months(
+    history: History,
+) -> None:
+    whole = rows(history, "street", "month")  # February and March whole: the monthly rollups
+
+    # The days at the edges come from the daily rollups, months covered whole from the monthly.
+    for start, end in (
+        ("2026-02-27", "2026-03-02"),
+        ("2026-02-01", "2026-03-02"),
+        ("2026-02-27", "2026-03-31"),
+    ):
+        assert rows(history, "street", "month", **{"from": start, "to": end}) == whole
+    # Up to 1 March: Monday's cases are left out although March has a monthly row.
+    assert set(rows(history, "street", "month", to="2026-03-01")) == {
+        (S1, FEBRUARY),
+        (S2, FEBRUARY),
+    }
+
+
 def test_by_district_the_streets_add_up(history: History) -> None:
     by_month = rows(history, "district", "month")
 

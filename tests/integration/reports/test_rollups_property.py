@@ -7,6 +7,7 @@ sweeper — then:
 - every case's kept facts (`case_fact`) are what the view computes from its events now;
 - the rollups kept event by event (rows with a case in them) are what
   `gridloop_rebuild_rollups()` computes from scratch, and the rows left empty are all zero;
+- the monthly rollups are the daily ones summed per month;
 - after every step, each case's counters are consistent: a numerator flag is never set without
   its denominator's (so no rate can pass 100 %).
 
@@ -207,11 +208,27 @@ WHERE NOT (
 """
 
 
+# The monthly rollup rows with a case in them, and the daily rows summed per month.
+MONTH_ROWS = text(
+    f"SELECT kind, key, month, street_code, office_id, {', '.join(COUNTERS)}"
+    " FROM case_rollup_month WHERE reported <> 0 ORDER BY 1, 2, 3, 4, 5"
+)
+DAYS_BY_MONTH = text(
+    "SELECT kind, key, date_trunc('month', day)::date, street_code, office_id, "
+    f"{', '.join(f'sum({name})' for name in COUNTERS)}"
+    " FROM case_rollup GROUP BY 1, 2, 3, 4, 5 HAVING sum(reported) <> 0 ORDER BY 1, 2, 3, 4, 5"
+)
+
+
 def check_rollups(session: Session) -> None:
-    """The kept rollups and facts against a rebuild from the events (rolled back) and the view."""
+    """The kept rollups and facts against a rebuild from the events (rolled back) and the view;
+    the monthly rows against the daily ones."""
     kept_rows, kept_facts = rollups(session)
     nonzero = " OR ".join(f"{name} <> 0" for name in COUNTERS)
-    left_over = f"SELECT count(*) FROM case_rollup WHERE reported = 0 AND ({nonzero})"
+    left_over = " + ".join(
+        f"(SELECT count(*) FROM {table} WHERE reported = 0 AND ({nonzero}))"
+        for table in ("case_rollup", "case_rollup_month")
+    )
     savepoint = session.begin_nested()
     cases = session.execute(text("SELECT gridloop_rebuild_rollups()")).scalar_one()
     rebuilt_rows, _ = rollups(session)
@@ -221,7 +238,8 @@ def check_rollups(session: Session) -> None:
     assert kept_rows == rebuilt_rows
     source = session.execute(text("SELECT * FROM case_fact_source ORDER BY case_id")).all()
     assert kept_facts == source
-    assert session.execute(text(left_over)).scalar_one() == 0
+    assert session.execute(text(f"SELECT {left_over}")).scalar_one() == 0
+    assert session.execute(MONTH_ROWS).all() == session.execute(DAYS_BY_MONTH).all()
 
 
 @settings(
