@@ -1,5 +1,5 @@
 """`gridloop seed history`, the database side: what the histories are written for, the COPY
-into the tables, and the finish (identity sequences, the reports' rollups recomputed, statistics).
+into the tables, and the finish (identity sequences, statistics, the reports' rollups recomputed).
 
 Everything happens in the caller's transaction, with `session_replication_role = replica`: no
 foreign key checks and no triggers (the event-immutability trigger, the reports' rollup
@@ -300,8 +300,9 @@ def seed_history(
                 f"FROM {table} HAVING max({key}) IS NOT NULL"
             )
         )
-    reports_repository.rebuild_rollups(session)
+    # Statistics first: the rebuild joins the cases, events and offices just written.
     connection.execute(text(f"ANALYZE {', '.join(TABLES)}"))
+    reports_repository.rebuild_rollups(session)
     result.seconds = time.perf_counter() - began
     return result
 

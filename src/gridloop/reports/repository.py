@@ -131,7 +131,7 @@ def indicator_sql(
         )
     else:
         relation = facts or "case_rollup"
-        summed = f"SELECT {columns}, day FROM {relation} WHERE kind = :kind AND {days}{scope}"
+        summed = f"SELECT {columns}, day FROM {relation} AS d WHERE kind = :kind AND {days}{scope}"
     group = group_by.key_sql
     source = f"({summed}) AS r"
     if group_by is GroupBy.DEPARTMENT:

@@ -10,12 +10,14 @@ The last test files two cases of its own around midnight, in the rolled-back wor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from gridloop.reports import repository
+from gridloop.reports.repository import GroupBy, Period, RowFilter
 from tests.integration.cases.conftest import SHANGHAI, World, file_case
 from tests.integration.reports.conftest import History, rollups
 from tests.integration.reports.history import CG, L1, L2, S1, S2
@@ -246,6 +248,36 @@ def test_by_month_a_range_counts_the_same_from_whole_and_partial_months(
         (S1, FEBRUARY),
         (S2, FEBRUARY),
     }
+
+
+@pytest.mark.parametrize(
+    ("group_by", "key"),
+    [
+        (GroupBy.DISTRICT, "street_code"),
+        (GroupBy.STREET, "street_code"),
+        (GroupBy.OFFICE, "office_id::text"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(2026, 2, 1), date(2026, 3, 31)), (date(2026, 2, 27), date(2026, 3, 2))]
+)
+def test_a_report_from_the_rollups_is_the_report_from_every_case(
+    history: History, group_by: GroupBy, key: str, start: date, end: date
+) -> None:
+    rows = RowFilter(start=start, end=end)
+    parameters = repository.indicator_parameters(group_by, Period.MONTH, rows)
+    # The per-case view in the shape of the daily rollups (the benchmark's baseline).
+    facts = f"(SELECT '{group_by.kind}' AS kind, {key} AS key, * FROM case_fact_source)"
+    with history.engine.connect() as connection:
+        from_rollups = connection.execute(
+            text(repository.indicator_sql(group_by, Period.MONTH, rows)), parameters
+        ).all()
+        from_cases = connection.execute(
+            text(repository.indicator_sql(group_by, Period.MONTH, rows, facts=facts)), parameters
+        ).all()
+
+    assert from_rollups
+    assert from_rollups == from_cases
 
 
 def test_by_district_the_streets_add_up(history: History) -> None:
