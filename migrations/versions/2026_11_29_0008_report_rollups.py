@@ -103,7 +103,6 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("source", "source"),
     ("inspector", "inspector_user_id::text"),
 )
-ROLLUP_KEY = ("kind", "key", "day", "street_code", "office_id")
 
 # The facts of the cases with ids in a range. A plain SQL function, so that PostgreSQL inlines it
 # and the range reaches the grouped events: one case reads its own events, a rebuild a batch.
@@ -347,7 +346,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_rollup_key",
         "case_rollup",
-        list(ROLLUP_KEY),
+        list(DAILY.key),
         unique=True,
         postgresql_nulls_not_distinct=True,
     )
