@@ -194,7 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         Server(url, Path(tmp) / "server.log") as server,
     ):
         with engine.begin() as connection:
-            connection.execute(text("ANALYZE case_rollup, case_rollup_month"))
             connection.execute(text("DELETE FROM app_user WHERE username = 'bench-auditor'"))
         history = history_of(engine)
         token = issue_token(engine)

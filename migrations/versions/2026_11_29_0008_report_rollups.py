@@ -306,6 +306,33 @@ def _counter_columns() -> list[sa.Column[int]]:
     ]
 
 
+def create_rollup_table(rollup: Rollup) -> None:
+    """The table of `rollup` and its indexes: its key, unique with null groups included (no
+    primary key: a key column may be null), and the reads by kind, street or office and period."""
+    table, period = rollup.table, rollup.period
+    op.create_table(
+        table,
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("key", sa.Text),
+        sa.Column(period, sa.Date, nullable=False),
+        sa.Column("street_code", sa.Text, nullable=False),
+        sa.Column("office_id", sa.Integer),
+        *_counter_columns(),
+        sa.CheckConstraint(
+            f"kind IN ({', '.join(repr(kind) for kind, _ in KINDS)})",
+            name=op.f(f"ck_{table}_kind_known"),
+        ),
+        # Counters change in place: room on the page keeps the updates HOT.
+        postgresql_with={"fillfactor": 80},
+    )
+    op.create_index(
+        f"ix_{table}_key", table, list(rollup.key), unique=True, postgresql_nulls_not_distinct=True
+    )
+    op.create_index(f"ix_{table}_kind_street_code_{period}", table, ["kind", "street_code", period])
+    op.create_index(f"ix_{table}_kind_office_id_{period}", table, ["kind", "office_id", period])
+    op.create_index(f"ix_{table}_kind_{period}", table, ["kind", period])
+
+
 def upgrade() -> None:
     op.create_index("ix_case_office_case_id_role", "case_office", ["case_id", "role"])
     op.create_table(
@@ -328,35 +355,7 @@ def upgrade() -> None:
         *_counter_columns(),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_fact")),
     )
-    op.create_table(
-        "case_rollup",
-        sa.Column("kind", sa.Text, nullable=False),
-        sa.Column("key", sa.Text),
-        sa.Column("day", sa.Date, nullable=False),
-        sa.Column("street_code", sa.Text, nullable=False),
-        sa.Column("office_id", sa.Integer),
-        *_counter_columns(),
-        sa.CheckConstraint(
-            f"kind IN ({', '.join(repr(kind) for kind, _ in KINDS)})",
-            name=op.f("ck_case_rollup_kind_known"),
-        ),
-        # Counters change in place: room on the page keeps the updates HOT.
-        postgresql_with={"fillfactor": 80},
-    )
-    op.create_index(
-        "ix_case_rollup_key",
-        "case_rollup",
-        list(DAILY.key),
-        unique=True,
-        postgresql_nulls_not_distinct=True,
-    )
-    op.create_index(
-        "ix_case_rollup_kind_street_code_day", "case_rollup", ["kind", "street_code", "day"]
-    )
-    op.create_index(
-        "ix_case_rollup_kind_office_id_day", "case_rollup", ["kind", "office_id", "day"]
-    )
-    op.create_index("ix_case_rollup_kind_day", "case_rollup", ["kind", "day"])
+    create_rollup_table(DAILY)
     op.execute(FACTS_FUNCTION_SQL)
     op.execute(FACT_SOURCE_SQL)
     op.execute(refresh_sql([DAILY]))

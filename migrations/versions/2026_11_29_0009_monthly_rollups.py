@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
@@ -44,47 +43,15 @@ MONTHLY = rollups_0008.Rollup("case_rollup_month", "month", "date_trunc('month',
 def upgrade() -> None:
     # New events wait until the monthly rows are filled and the trigger keeps them.
     op.execute("LOCK TABLE case_event IN SHARE MODE")
-    op.create_table(
-        "case_rollup_month",
-        sa.Column("kind", sa.Text, nullable=False),
-        sa.Column("key", sa.Text),
-        sa.Column("month", sa.Date, nullable=False),
-        sa.Column("street_code", sa.Text, nullable=False),
-        sa.Column("office_id", sa.Integer),
-        *rollups_0008._counter_columns(),
-        sa.CheckConstraint(
-            f"kind IN ({', '.join(repr(kind) for kind, _ in rollups_0008.KINDS)})",
-            name=op.f("ck_case_rollup_month_kind_known"),
-        ),
-        postgresql_with={"fillfactor": 80},
-    )
-    op.create_index(
-        "ix_case_rollup_month_key",
-        "case_rollup_month",
-        list(MONTHLY.key),
-        unique=True,
-        postgresql_nulls_not_distinct=True,
-    )
-    op.create_index(
-        "ix_case_rollup_month_kind_street_code_month",
-        "case_rollup_month",
-        ["kind", "street_code", "month"],
-    )
-    op.create_index(
-        "ix_case_rollup_month_kind_office_id_month",
-        "case_rollup_month",
-        ["kind", "office_id", "month"],
-    )
-    op.create_index("ix_case_rollup_month_kind_month", "case_rollup_month", ["kind", "month"])
+    rollups_0008.create_rollup_table(MONTHLY)
     counters = rollups_0008.COUNTERS
     op.execute("SET LOCAL work_mem = '256MB'")
     op.execute(
-        f"INSERT INTO case_rollup_month (kind, key, month, street_code, office_id, "
-        f"{', '.join(counters)}) "
-        "SELECT kind, key, date_trunc('month', day)::date, street_code, office_id, "
-        f"{', '.join(f'sum({name})' for name in counters)} "
-        "FROM case_rollup GROUP BY 1, 2, 3, 4, 5 "
-        f"HAVING {' OR '.join(f'sum({name}) <> 0' for name in counters)}"
+        f"INSERT INTO {MONTHLY.table} ({', '.join((*MONTHLY.key, *counters))}) "
+        f"SELECT f.kind, f.key, {MONTHLY.period_sql}, f.street_code, f.office_id, "
+        f"{', '.join(f'sum(f.{name})' for name in counters)} "
+        f"FROM {DAILY.table} AS f GROUP BY 1, 2, 3, 4, 5 "
+        f"HAVING {' OR '.join(f'sum(f.{name}) <> 0' for name in counters)}"
     )
     op.execute("ANALYZE case_rollup_month")
     op.execute(rollups_0008.refresh_sql([DAILY, MONTHLY]))

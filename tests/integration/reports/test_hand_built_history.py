@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from gridloop.reports import repository
 from gridloop.reports.repository import GroupBy, Period, RowFilter
@@ -187,6 +187,7 @@ DISTRICT_MARCH = Expected(
 )
 
 FEBRUARY, MARCH = "2026-02-01", "2026-03-01"
+FEBRUARY_2ND = date(2026, 2, 2)
 FRIDAY, MONDAY = "2026-02-27", "2026-03-02"
 
 
@@ -278,6 +279,33 @@ def test_a_report_from_the_rollups_is_the_report_from_every_case(
 
     assert from_rollups
     assert from_rollups == from_cases
+
+
+def test_a_month_covered_whole_is_read_from_its_monthly_rows(history: History) -> None:
+    def reported(connection: Connection, start: date) -> dict[str, int]:
+        rows = RowFilter(start=start, end=date(2026, 3, 31))
+        report = connection.execute(
+            text(repository.indicator_sql(GroupBy.DISTRICT, Period.MONTH, rows)),
+            repository.indicator_parameters(GroupBy.DISTRICT, Period.MONTH, rows),
+        )
+        return {row.period_start.isoformat(): row.reported for row in report}
+
+    with history.engine.connect() as connection:
+        whole, partial = reported(connection, date(2026, 2, 1)), reported(connection, FEBRUARY_2ND)
+        # Only the monthly rows of February change (rolled back below).
+        changed = connection.execute(
+            text(
+                "UPDATE case_rollup_month SET reported = reported + 1000"
+                " WHERE kind = 'street' AND month = '2026-02-01'"
+            )
+        ).rowcount
+        whole_after = reported(connection, date(2026, 2, 1))
+        partial_after = reported(connection, FEBRUARY_2ND)
+        connection.rollback()
+
+    assert changed > 0
+    assert whole_after == {**whole, FEBRUARY: whole[FEBRUARY] + 1000 * changed}
+    assert partial_after == partial  # February not whole: its daily rows
 
 
 def test_by_district_the_streets_add_up(history: History) -> None:
