@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gridloop import health
 from gridloop.auth import router as auth_router
@@ -34,6 +35,10 @@ def create_app() -> FastAPI:
         title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=sweeper.lifespan
     )
     app.add_middleware(ConcurrencyLimit, limit=get_settings().db_connections)
+    if get_settings().trusted_proxies:
+        # Outermost: the client address everyone sees is the one the trusted proxies forwarded
+        # (the right-most hop that is not one of them).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth_router.router)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gridloop.calendar.worktime import (
     DEFAULT_TIMEZONE,
@@ -35,8 +37,27 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 0
     token_ttl_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Logins are throttled per username and client address (growing delays after a few free
+    # failures) and, much higher, per username from everywhere (a lock): DESIGN, issue 11.
+    login_free_failures: int = Field(
+        default=3, ge=0, description="failures per username and address before delays start"
+    )
+    login_delay_seconds: float = Field(
+        default=2, gt=0, description="the first delay; each further failure doubles it"
+    )
+    login_max_delay_seconds: float = Field(default=900, gt=0, description="the longest delay")
+    login_username_max_failures: int = Field(
+        default=100, ge=1, description="failures per username from everywhere that lock it"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="how long the username lock lasts and failures are kept"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed",
+    )
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     working_periods: str = Field(
         default=DEFAULT_WORKING_PERIODS, description="working hours of a working day, local time"
@@ -54,6 +75,20 @@ class Settings(BaseSettings):
     def _working_periods_parse(cls, value: str) -> str:
         parse_working_periods(value)  # a bad value stops the start, not the first deadline
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies_split(cls, value: object) -> object:
+        # A plain comma-separated list reads better in an environment file than JSON.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_networks(cls, value: list[str]) -> list[str]:
+        # Only addresses and networks: a typo must stop the start, not trust everyone or no one.
+        return [str(ipaddress.ip_network(item, strict=False)) for item in value]
 
     @field_validator("timezone")
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gridloop.auth.models import (
     AccessToken,
     ApiKey,
+    LoginAddressThrottle,
     LoginThrottle,
     ResponsibilityGridInspector,
     User,
@@ -181,28 +182,62 @@ def live_api_key(session: Session, key_hash: str) -> ApiKey | None:
 # ----------------------------------------------------------------------------- login throttle
 
 
-def get_login_throttle(session: Session, username: str) -> LoginThrottle | None:
-    return session.get(LoginThrottle, username, populate_existing=True)
+def get_login_throttles(
+    session: Session, *, username: str, client_address: str
+) -> tuple[LoginThrottle | None, LoginAddressThrottle | None]:
+    """The username's ceiling row and its row for this address, as committed now."""
+    return (
+        session.get(LoginThrottle, username, populate_existing=True),
+        session.get(LoginAddressThrottle, (username, client_address), populate_existing=True),
+    )
 
 
-def lock_login_throttle(session: Session, *, username: str, now: datetime) -> LoginThrottle:
-    """The username's throttle row, created empty if missing and locked for this transaction.
-
-    Concurrent failed logins for one username queue on the row lock, so none is lost.
+def lock_login_throttles(
+    session: Session, *, username: str, client_address: str, now: datetime
+) -> tuple[LoginThrottle, LoginAddressThrottle]:
+    """Both throttle rows of a failed login, created empty if missing and locked for this
+    transaction, always in this order: concurrent failures queue on the locks and none is lost.
     """
     session.execute(
         insert(LoginThrottle)
         .values(username=username, failure_count=0, first_failed_at=now, locked_until=None)
         .on_conflict_do_nothing(index_elements=[LoginThrottle.username])
     )
-    statement = (
+    session.execute(
+        insert(LoginAddressThrottle)
+        .values(
+            username=username,
+            client_address=client_address,
+            failure_count=0,
+            last_failed_at=now,
+            blocked_until=None,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[LoginAddressThrottle.username, LoginAddressThrottle.client_address]
+        )
+    )
+    per_name = (
         select(LoginThrottle)
         .where(LoginThrottle.username == username)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return session.scalars(statement).one()
+    per_address = (
+        select(LoginAddressThrottle)
+        .where(
+            LoginAddressThrottle.username == username,
+            LoginAddressThrottle.client_address == client_address,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(per_name).one(), session.scalars(per_address).one()
 
 
-def delete_login_throttle(session: Session, username: str) -> None:
-    session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+def delete_login_address_throttle(session: Session, *, username: str, client_address: str) -> None:
+    session.execute(
+        delete(LoginAddressThrottle).where(
+            LoginAddressThrottle.username == username,
+            LoginAddressThrottle.client_address == client_address,
+        )
+    )

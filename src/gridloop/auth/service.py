@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from gridloop.auth import repository
-from gridloop.auth.models import ApiKey, IntakeSource, LoginThrottle, Role, User
+from gridloop.auth.models import (
+    ApiKey,
+    IntakeSource,
+    LoginAddressThrottle,
+    LoginThrottle,
+    Role,
+    User,
+)
 from gridloop.auth.passwords import dummy_verify, hash_password, verify_password
 from gridloop.config import get_settings
 from gridloop.errors import (
@@ -23,9 +30,11 @@ from gridloop.errors import (
     ProblemItem,
     TooManyLoginAttempts,
 )
+from gridloop.observability import metrics
 
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64
+MAX_CLIENT_ADDRESS_LENGTH = 100  # an IPv6 address is at most 45; anything longer is cut
 NO_SUCH_USER = "用户不存在 / No such user"
 WRONG_CREDENTIALS = "用户名或密码错误 / Wrong username or password"
 
@@ -195,51 +204,91 @@ def visible_user(session: Session, *, viewer: User, user_id: int) -> User:
 # ----------------------------------------------------------------------------- logins
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
-    """The active user with these credentials.
+def authenticate(
+    session: Session, *, username: str, password: str, client_address: str, now: datetime
+) -> User:
+    """The active user with these credentials, unless the throttle refuses the attempt.
 
-    Every refusal counts against the username; after `login_max_failures` within
-    `login_lockout_minutes` it is locked for `login_lockout_minutes`, right password or not.
+    Every refusal counts against the username from this client address: past
+    `login_free_failures` the address waits, twice as long after each failure, before it may try
+    that username again. From all addresses together, `login_username_max_failures` within
+    `login_lockout_minutes` lock the username for `login_lockout_minutes`, right password or not.
     """
     if not _could_be_username(username):
         dummy_verify(password)
         raise InvalidCredentials(WRONG_CREDENTIALS)
-    throttle = repository.get_login_throttle(session, username)
-    if throttle is not None:
-        _refuse_if_locked(throttle, now=now)
+    client_address = client_address[:MAX_CLIENT_ADDRESS_LENGTH]
+    per_name, per_address = repository.get_login_throttles(
+        session, username=username, client_address=client_address
+    )
+    _refuse_if_throttled(per_name, per_address, now=now)
     user = repository.get_user_by_username(session, username)
     if user is None:
         dummy_verify(password)
     elif verify_password(password, user.password_hash) and user.is_active:
-        if throttle is not None:
-            repository.delete_login_throttle(session, username)
+        # The ceiling's count is left to expire: a success proves nothing about other addresses.
+        if per_address is not None:
+            repository.delete_login_address_throttle(
+                session, username=username, client_address=client_address
+            )
         return user
-    _count_failure(session, username=username, now=now)
+    _count_failure(session, username=username, client_address=client_address, now=now)
     raise InvalidCredentials(WRONG_CREDENTIALS)
 
 
-def _refuse_if_locked(throttle: LoginThrottle, *, now: datetime) -> None:
-    if throttle.locked_until is None or throttle.locked_until <= now:
+def _refuse_if_throttled(
+    per_name: LoginThrottle | None, per_address: LoginAddressThrottle | None, *, now: datetime
+) -> None:
+    until = [
+        (per_name.locked_until if per_name else None, "username"),
+        (per_address.blocked_until if per_address else None, "address"),
+    ]
+    live = [(moment, reason) for moment, reason in until if moment is not None and moment > now]
+    if not live:
         return
-    seconds = max(1, math.ceil((throttle.locked_until - now).total_seconds()))
+    moment, reason = max(live)
+    metrics.LOGIN_REFUSED.labels(reason=reason).inc()
+    seconds = max(1, math.ceil((moment - now).total_seconds()))
     raise TooManyLoginAttempts(
         f"登录失败次数过多，请 {seconds} 秒后再试 / Too many failed logins, retry in {seconds} s",
         headers={"Retry-After": str(seconds)},
     )
 
 
-def _count_failure(session: Session, *, username: str, now: datetime) -> None:
+def _count_failure(session: Session, *, username: str, client_address: str, now: datetime) -> None:
     settings = get_settings()
     window = timedelta(minutes=settings.login_lockout_minutes)
-    throttle = repository.lock_login_throttle(session, username=username, now=now)
-    if throttle.failure_count == 0 or now >= throttle.first_failed_at + window:
-        throttle.failure_count = 0
-        throttle.first_failed_at = now
-        throttle.locked_until = None
-    throttle.failure_count += 1
-    if throttle.failure_count >= settings.login_max_failures:
-        throttle.locked_until = now + window
+    per_name, per_address = repository.lock_login_throttles(
+        session, username=username, client_address=client_address, now=now
+    )
+    if per_name.failure_count == 0 or now >= per_name.first_failed_at + window:
+        per_name.failure_count = 0
+        per_name.first_failed_at = now
+        per_name.locked_until = None
+    per_name.failure_count += 1
+    if per_name.failure_count >= settings.login_username_max_failures:
+        per_name.locked_until = now + window
+    # An address is forgiven only after a whole quiet window past its last wait.
+    quiet_since = max(per_address.last_failed_at, per_address.blocked_until or now)
+    if now >= quiet_since + window:
+        per_address.failure_count = 0
+    per_address.failure_count += 1
+    per_address.last_failed_at = now
+    delay = login_delay(per_address.failure_count)
+    per_address.blocked_until = now + delay if delay else None
+    metrics.LOGIN_FAILURES.inc()
     session.flush()
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long an address waits after its `failures`-th failure for one username."""
+    settings = get_settings()
+    beyond = failures - settings.login_free_failures
+    if beyond <= 0:
+        return timedelta(0)
+    # Capped before the power: a long-running guesser must not overflow the float.
+    seconds = settings.login_delay_seconds * 2 ** min(beyond - 1, 32)
+    return timedelta(seconds=min(seconds, settings.login_max_delay_seconds))
 
 
 # ----------------------------------------------------------------------------- tokens
