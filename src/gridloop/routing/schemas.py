@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Polygon
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 from gridloop.geo.crs import Crs
 from gridloop.geo.schemas import LocateRead
 from gridloop.routing.engine import Condition, LeadKind, Step
+from gridloop.strict import IsoDateTime
 
 # Control characters (NUL above all) cannot be stored in PostgreSQL text or jsonb.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -176,7 +176,7 @@ class ExplainRequest(BaseModel):
     lat: float = Field(ge=-90, le=90, description="latitude in `crs`")
     crs: Crs
     item_code: ItemCode
-    at: AwareDatetime | None = Field(
+    at: IsoDateTime | None = Field(
         default=None, description="when (with a UTC offset); now if not given"
     )
     attributes: dict[AttributeKey, AttributeValue] = Field(default_factory=dict, max_length=50)
