@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import make_url
@@ -166,6 +167,7 @@ def export_geo(
 @seed_app.command("demo")
 def seed_demo() -> None:
     """Load the demo district 长宁区 and its users (again: nothing is duplicated)."""
+    seeding.check_seeds(get_settings().seeds_dir)
     for layer, collection in seeding.demo_layers(get_settings().seeds_dir):
         _import(layer, collection)
     with transaction() as session:
@@ -384,6 +386,12 @@ def main() -> None:
         for item in exc.errors or []:
             err.print(f"  {item.location}: {item.reason}", highlight=False)
         sys.exit(1)
-    except (localdb.LocalDbError, OperationalError) as exc:
+    except (
+        localdb.LocalDbError,
+        OperationalError,
+        migrations.MigrationsNotFound,
+        seeding.SeedsNotFound,
+        CommandError,  # alembic: e.g. the database is at a revision this version does not know
+    ) as exc:
         err.print(f"error: {_one_line(exc)}", highlight=False)
         sys.exit(1)

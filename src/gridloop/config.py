@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,7 +18,20 @@ from gridloop.calendar.worktime import (
     parse_working_periods,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+# A wheel carries the repository's migrations/ (with alembic.ini) and seeds/ inside the package
+# (pyproject.toml, [tool.hatch.build.targets.wheel]); a checkout reads them where they are.
+_BUNDLED = _PACKAGE / "_project"
+CHECKOUT: Path | None = None if _BUNDLED.is_dir() else _PACKAGE.parents[1]
+# Where migrations/ and seeds/ are.
+PROJECT_ROOT = CHECKOUT or _BUNDLED
+
+
+def _default_data_dir() -> Path:
+    if CHECKOUT is not None:
+        return CHECKOUT / ".gridloop"
+    # An installed package has no checkout to keep data in: the user's data directory (XDG).
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gridloop"
 
 
 class Settings(BaseSettings):
@@ -27,7 +41,7 @@ class Settings(BaseSettings):
         default=None,
         description="Any PostGIS; when unset, the project-local cluster under data_dir is used.",
     )
-    data_dir: Path = PROJECT_ROOT / ".gridloop"
+    data_dir: Path = Field(default_factory=_default_data_dir)
     local_db_port: int = 55432
     local_db_name: str = "gridloop"
     host: str = "127.0.0.1"

@@ -23,6 +23,20 @@ LAYER_ORDER = (Layer.STREETS, Layer.COMMUNITIES, Layer.UNIT_GRIDS, Layer.RESPONS
 DEMO_PASSWORD = "gridloop-demo"
 
 
+class SeedsNotFound(Exception):
+    """The seed folder is not where the settings say."""
+
+
+def check_seeds(seeds_dir: Path) -> Path:
+    """`seeds_dir` when it holds the demo district, else SeedsNotFound."""
+    if not (seeds_dir / "changning").is_dir():
+        raise SeedsNotFound(
+            f"找不到种子数据 / seed data not found in {seeds_dir}: set GRIDLOOP_SEEDS_DIR to the "
+            "repository's seeds/ folder or reinstall gridloop"
+        )
+    return seeds_dir
+
+
 def demo_layers(seeds_dir: Path) -> Iterator[tuple[Layer, Any]]:
     for layer in LAYER_ORDER:
         path = seeds_dir / "changning" / f"{layer}.geojson"
