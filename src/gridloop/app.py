@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +20,8 @@ from gridloop.config import get_settings
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.limits import ConcurrencyLimit
+from gridloop.observability import exposition, metrics
+from gridloop.observability.middleware import RequestObserver
 from gridloop.org import router as org_router
 from gridloop.reports import router as reports_router
 from gridloop.routing import router as routing_router
@@ -31,16 +35,18 @@ Log in with `POST /auth/token` (demo password `gridloop-demo`), then send
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(
-        title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=sweeper.lifespan
-    )
-    app.add_middleware(ConcurrencyLimit, limit=get_settings().db_connections)
-    if get_settings().trusted_proxies:
+    settings = get_settings()
+    app = FastAPI(title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
+    app.add_middleware(ConcurrencyLimit, limit=settings.db_connections)
+    # Outside the limit, so that time spent queueing counts in the request's duration.
+    app.add_middleware(RequestObserver)
+    if settings.trusted_proxies:
         # Outermost: the client address everyone sees is the one the trusted proxies forwarded
         # (the right-most hop that is not one of them).
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(exposition.router)
     app.include_router(auth_router.router)
     app.include_router(geo_router.router)
     app.include_router(org_router.router)
@@ -51,6 +57,15 @@ def create_app() -> FastAPI:
     app.include_router(reports_router.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with sweeper.lifespan(app):
+        try:
+            yield
+        finally:
+            metrics.process_exit()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, migrations, seeding
+from gridloop import localdb, migrations, seeding, serving
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
@@ -336,17 +336,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:
     """Serve the API with uvicorn."""
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(
-        "gridloop.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        access_log=access_log,
-    )
+    serving.run(host=host, port=port, workers=workers, access_log=access_log)
 
 
 @app.command()

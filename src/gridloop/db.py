@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from gridloop.config import get_settings
 from gridloop.errors import DomainError
+from gridloop.observability import metrics
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -40,13 +41,15 @@ SERVICE_CONNECTION_OPTIONS = "-c jit=off"
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return create_engine(
+    engine = create_engine(
         settings.effective_database_url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         connect_args={"options": SERVICE_CONNECTION_OPTIONS},
     )
+    metrics.watch_pool(engine, size=settings.db_pool_size)
+    return engine
 
 
 @lru_cache

@@ -35,6 +35,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ProblemItem] | None = None
+    request_id: str | None = Field(
+        default=None, description="the request's id, as in its `X-Request-ID` response header"
+    )
 
 
 class DomainError(Exception):
@@ -235,9 +238,30 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
+def _request_id(request: Request) -> str | None:
+    """The id the request middleware gave this request."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    return request_id if isinstance(request_id, str) else None
+
+
 def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc.to_problem(request.url.path), exc.headers)
+    problem = exc.to_problem(request.url.path)
+    problem.request_id = _request_id(request)
+    return problem_response(problem, exc.headers)
+
+
+def internal_error(instance: str, request_id: str | None) -> Problem:
+    """A bug: still a problem document, whose request id finds the traceback in the log."""
+    return Problem(
+        type=PROBLEM_BASE + "internal-error",
+        title="服务器内部错误 / Internal server error",
+        status=500,
+        detail="服务器内部错误，请把 request_id 告知管理员 / "
+        "Internal server error: give the request_id to an administrator",
+        instance=instance,
+        request_id=request_id,
+    )
 
 
 def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -254,6 +278,7 @@ def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         status=status,
         detail=detail,
         instance=request.url.path,
+        request_id=_request_id(request),
     )
     return problem_response(problem, dict(exc.headers or {}))
 
@@ -268,7 +293,9 @@ def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
         "请求参数不符合要求，见 errors / The request does not match the schema, see errors",
         errors=items,
     )
-    return problem_response(error.to_problem(request.url.path))
+    problem = error.to_problem(request.url.path)
+    problem.request_id = _request_id(request)
+    return problem_response(problem)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -56,7 +56,8 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> d
 
 
 def assert_problem(response: httpx2.Response, status: int, slug: str) -> dict[str, Any]:
-    """Assert an RFC 9457 problem response of this status and type; its body."""
+    """Assert an RFC 9457 problem response of this status and type, carrying the request's id;
+    its body without that id (which differs between any two requests)."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     body: dict[str, Any] = response.json()
@@ -64,6 +65,7 @@ def assert_problem(response: httpx2.Response, status: int, slug: str) -> dict[st
     assert body["type"] == PROBLEM_BASE + slug
     assert body["title"]
     assert body["detail"]
+    assert body.pop("request_id") == response.headers["x-request-id"]
     return body
 
 

@@ -81,6 +81,7 @@ ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-M
 
 
 def current_caller(
+    request: Request,
     session: SessionDep,
     token: Annotated[str | None, Security(oauth2_scheme)],
     key: IntakeKey,
@@ -92,7 +93,7 @@ def current_caller(
         return service.caller_for_client(client)
     if not token:
         raise Unauthorized()
-    return service.caller_for_user(session, user=current_user(session, token, at))
+    return service.caller_for_user(session, user=current_user(request, session, token, at))
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from gridloop.cases import repository
 from gridloop.cases.models import Deadline
 from gridloop.config import get_settings
 from gridloop.db import get_sessionmaker
+from gridloop.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ class SweepResult:
 def sweep(session: Session, *, now: datetime) -> SweepResult:
     """Append an `overdue` event for each running deadline missed by `now`, once."""
     rows = repository.mark_overdue(session, now=now)
+    metrics.SWEEP_LAST_RUN.set(time.time())
+    metrics.SWEEP_LAST_OVERDUE.set(len(rows))
+    metrics.SWEEP_OVERDUE.inc(len(rows))
     return SweepResult(overdue=[(row.case_id, Deadline(row.deadline)) for row in rows])
 
 
