@@ -104,6 +104,19 @@ def db_stop() -> None:
     localdb.stop(get_settings())
 
 
+@db_app.command("destroy")
+def db_destroy(
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+) -> None:
+    """Stop the local cluster and delete it, wherever it lives (`make clean-db`)."""
+    settings = get_settings()
+    if not yes:
+        typer.confirm(
+            f"删除本地数据库 / delete the local cluster ({localdb.status(settings)})?", abort=True
+        )
+    out.print(f"removed the local cluster from {localdb.destroy(settings)}")
+
+
 @db_app.command("status")
 def db_status() -> None:
     out.print(localdb.status(get_settings()))
@@ -345,6 +358,7 @@ def up() -> None:
     settings = get_settings()
     if not settings.database_url:
         localdb.start(settings)
+        out.print(f"local database: {localdb.status(settings)}")
     migrate()
     seed_demo()
     base = f"http://{settings.host}:{settings.port}"
