@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -280,7 +281,28 @@ def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         instance=request.url.path,
         request_id=_request_id(request),
     )
-    return problem_response(problem, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    allowed = _allowed_methods(request) if status == HTTPStatus.METHOD_NOT_ALLOWED else []
+    if allowed:
+        headers["Allow"] = ", ".join(allowed)
+    return problem_response(problem, headers)
+
+
+# Starlette answers a 405 from the first route whose path matched, so its `Allow` named that
+# route's methods only, where a path has several routes (GET and POST /cases).
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 §15.5.6)."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
