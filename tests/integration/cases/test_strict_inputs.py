@@ -38,7 +38,9 @@ NOT_DATES = [
     "2026-03-02T00:00:00+08:00",
     "02/03/2026",
 ]
-NOT_TIMES = [0.5, 1772416800, "0.5", "1772416800", "2026-03-02", "10:00", True]
+# Unix times two days after T0 are numbers a lax parser would take for a later deadline.
+_LATER = int((T0 + timedelta(days=2)).timestamp())
+NOT_TIMES = [0.5, _LATER, "0.5", str(_LATER), "2026-03-04", "10:00", True]
 
 
 def _refused(response: Any, location: str) -> None:
