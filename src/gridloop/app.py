@@ -17,6 +17,7 @@ from gridloop.cases import router as cases_router
 from gridloop.cases import sweeper
 from gridloop.catalog import router as catalog_router
 from gridloop.config import get_settings
+from gridloop.cors import install_cors
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.limits import ConcurrencyLimit
@@ -38,6 +39,9 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.add_middleware(ConcurrencyLimit, limit=settings.db_connections)
+    # Outside the limit: a preflight never waits for a connection, and the limit's refusals
+    # still carry the headers a browser needs to read them.
+    install_cors(app, settings.cors_origins)
     # Outside the limit, so that time spent queueing counts in the request's duration.
     app.add_middleware(RequestObserver)
     if settings.trusted_proxies:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,6 +33,9 @@ def _default_data_dir() -> Path:
         return CHECKOUT / ".gridloop"
     # An installed package has no checkout to keep data in: the user's data directory (XDG).
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gridloop"
+
+
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class Settings(BaseSettings):
@@ -83,6 +87,11 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins of browser clients on other hosts allowed by CORS; `*`: any; "
+        "none: CORS is off",
+    )
 
     @field_validator("working_periods")
     @classmethod
@@ -90,9 +99,9 @@ class Settings(BaseSettings):
         parse_working_periods(value)  # a bad value stops the start, not the first deadline
         return value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
-    def _trusted_proxies_split(cls, value: object) -> object:
+    def _comma_separated(cls, value: object) -> object:
         # A plain comma-separated list reads better in an environment file than JSON.
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
@@ -108,6 +117,16 @@ class Settings(BaseSettings):
     @classmethod
     def _timezone_known(cls, value: str) -> str:
         parse_timezone(value)
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins_are_origins(cls, value: list[str]) -> list[str]:
+        # A browser sends its origin without a path or a trailing slash: an origin written
+        # otherwise would never match, so it stops the start instead.
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return value
 
     @property
