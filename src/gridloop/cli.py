@@ -15,6 +15,7 @@ import typer
 from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from pydantic import ValidationError
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -398,4 +399,10 @@ def main() -> None:
         CommandError,  # alembic: e.g. the database is at a revision this version does not know
     ) as exc:
         err.print(f"error: {_one_line(exc)}", highlight=False)
+        sys.exit(1)
+    except ValidationError as exc:  # a GRIDLOOP_ setting that does not parse
+        problems = "; ".join(
+            f"GRIDLOOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        err.print(f"error: 设置无效 / invalid setting: {problems}", highlight=False)
         sys.exit(1)

@@ -243,3 +243,20 @@ def test_the_sweeper_and_the_throttle_show_in_the_metrics(walk: Walk) -> None:
 def test_the_metrics_folder_is_private_to_the_run_and_removed_after(walk: Walk) -> None:
     assert len(walk.metrics_dirs_while_running) == 1
     assert walk.metrics_dirs_after == []
+
+
+def test_a_setting_that_does_not_parse_is_one_error_line() -> None:
+    env = {**os.environ, "GRIDLOOP_TRUSTED_PROXIES": "10.0.0.0/8, everyone"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gridloop", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "GRIDLOOP_TRUSTED_PROXIES" in line

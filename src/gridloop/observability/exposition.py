@@ -62,8 +62,8 @@ class CasesByStatus(Collector):
                             session, timeout_ms=CASE_COUNT_TIMEOUT_MS
                         )
                     self._read_at = time.monotonic()
-                except SQLAlchemyError:  # a scrape must not fail with the database
-                    log.warning("cases by status: the count failed", exc_info=True)
+                except SQLAlchemyError as error:  # a scrape must not fail with the database
+                    log.warning("cases by status: the count failed: %s", error.__class__.__name__)
                     self._counts = None
             return self._counts
 
