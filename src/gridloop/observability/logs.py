@@ -17,7 +17,7 @@ from gridloop.config import Settings
 REQUEST_ID: ContextVar[str | None] = ContextVar("gridloop_request_id", default=None)
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s %(request_id)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s %(request_id)s"
 
 
 class RequestIdFilter(logging.Filter):
@@ -36,8 +36,8 @@ def dict_config(settings: Settings, *, access_log: bool = True) -> dict[str, Any
     json_formatter = {
         "()": "pythonjsonlogger.json.JsonFormatter",
         "fmt": JSON_FIELDS,
-        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        "timestamp": False,
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": "time",  # ISO 8601 in UTC, with microseconds
     }
     text_formatter = {"format": TEXT_FORMAT}
     level = settings.log_level
