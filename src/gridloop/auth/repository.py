@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, literal, select, union
+from sqlalchemy import bindparam, delete, func, literal, or_, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -241,3 +241,22 @@ def delete_login_address_throttle(session: Session, *, username: str, client_add
             LoginAddressThrottle.client_address == client_address,
         )
     )
+
+
+def delete_stale_login_throttles(session: Session, *, before: datetime, now: datetime) -> int:
+    """Delete the address rows quiet since `before` and the username rows whose count started
+    before it and whose lock has ended; how many rows went."""
+    per_address = delete(LoginAddressThrottle).where(
+        func.greatest(
+            LoginAddressThrottle.last_failed_at,
+            func.coalesce(LoginAddressThrottle.blocked_until, LoginAddressThrottle.last_failed_at),
+        )
+        < before
+    )
+    per_name = delete(LoginThrottle).where(
+        LoginThrottle.first_failed_at < before,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+    )
+    addresses = session.execute(per_address.returning(LoginAddressThrottle.username)).all()
+    names = session.execute(per_name.returning(LoginThrottle.username)).all()
+    return len(addresses) + len(names)

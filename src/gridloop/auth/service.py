@@ -269,7 +269,7 @@ def _count_failure(session: Session, *, username: str, client_address: str, now:
     if per_name.failure_count >= settings.login_username_max_failures:
         per_name.locked_until = now + window
     # An address is forgiven only after a whole quiet window past its last wait.
-    quiet_since = max(per_address.last_failed_at, per_address.blocked_until or now)
+    quiet_since = max(per_address.last_failed_at, per_address.blocked_until or now - window)
     if now >= quiet_since + window:
         per_address.failure_count = 0
     per_address.failure_count += 1
@@ -278,6 +278,13 @@ def _count_failure(session: Session, *, username: str, client_address: str, now:
     per_address.blocked_until = now + delay if delay else None
     metrics.LOGIN_FAILURES.inc()
     session.flush()
+
+
+def forget_old_login_failures(session: Session, *, now: datetime) -> int:
+    """Delete the throttle rows that could no longer refuse or count anything: the failures
+    and waits they hold all ended a whole `login_lockout_minutes` ago. How many went."""
+    window = timedelta(minutes=get_settings().login_lockout_minutes)
+    return repository.delete_stale_login_throttles(session, before=now - window, now=now)
 
 
 def login_delay(failures: int) -> timedelta:

@@ -21,6 +21,7 @@ from gridloop import db
 from gridloop.app import create_app
 from gridloop.auth import time as auth_time
 from gridloop.auth.models import LoginAddressThrottle, LoginThrottle, Role
+from gridloop.cases import sweeper
 from gridloop.config import get_settings
 from tests.integration.conftest import DEMO_PASSWORD, MakeUser, assert_problem
 
@@ -163,6 +164,37 @@ def test_failures_are_forgotten_after_a_quiet_window(
     assert per_address is not None
     assert per_address.failure_count == 1
     assert per_address.blocked_until is None
+
+
+def test_free_failures_are_forgotten_after_a_quiet_window_too(
+    app: FastAPI, clock: Clock, session: Session, make_user: MakeUser
+) -> None:
+    make_user("adm", Role.ADMIN)
+    user = from_address(app, REAL_USER)
+    for _ in range(3):
+        attempt(user, "adm", "typo-typo")
+    clock.advance(15 * 60)
+
+    assert_problem(attempt(user, "adm", "typo-typo"), 401, "invalid-credentials")
+    assert_problem(attempt(user, "adm", "typo-typo"), 401, "invalid-credentials")
+
+    per_address = session.get(LoginAddressThrottle, ("adm", REAL_USER), populate_existing=True)
+    assert per_address is not None
+    assert per_address.failure_count == 2
+    assert per_address.blocked_until is None
+
+
+def test_the_sweeper_forgets_failures_that_can_no_longer_count(
+    app: FastAPI, clock: Clock, session: Session
+) -> None:
+    attempt(from_address(app, ATTACKER), "old", "guess-guess")
+    clock.advance(10 * 60)
+    attempt(from_address(app, ATTACKER), "recent", "guess-guess")
+
+    sweeper.sweep(session, now=clock.now + timedelta(minutes=5, seconds=1))
+
+    assert [row.username for row in session.scalars(select(LoginAddressThrottle))] == ["recent"]
+    assert [row.username for row in session.scalars(select(LoginThrottle))] == ["recent"]
 
 
 def test_failures_for_an_unknown_username_are_counted_too(
