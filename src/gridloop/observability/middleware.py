@@ -8,9 +8,10 @@ ran, so metrics and logs stay a bounded set of series whatever paths clients sen
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,7 +35,7 @@ def request_id_of(scope: Scope) -> str:
             if SANE_REQUEST_ID.fullmatch(value):
                 return str(value, "ascii")
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as a UUID 4, for a third of its cost
 
 
 def route_of(scope: Scope) -> str:
@@ -93,12 +94,32 @@ async def _send_problem(send: Send, problem: Problem) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# A client may send any method: the rest share one label, so that series stay few.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The metric children of each (method, route, status), made once: `labels()` costs more than
+# the count itself.
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series_of(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method if method in KNOWN_METHODS else "OTHER", route, status)
+    series = _series.get(key)
+    if series is None:
+        labels = (key[0], route, str(status))
+        series = (
+            metrics.HTTP_REQUESTS.labels(*labels),
+            metrics.HTTP_REQUEST_SECONDS.labels(*labels),
+        )
+        _series[key] = series
+    return series
+
+
 def _record(scope: Scope, state: dict[str, object], status: int, seconds: float) -> None:
     route = route_of(scope)
     method = scope["method"]
-    labels = (method, route, str(status))
-    metrics.HTTP_REQUESTS.labels(*labels).inc()
-    metrics.HTTP_REQUEST_SECONDS.labels(*labels).observe(seconds)
+    requests, durations = _series_of(method, route, status)
+    requests.inc()
+    durations.observe(seconds)
     if not access_log.isEnabledFor(logging.INFO):
         return
     client = scope.get("client")
