@@ -121,6 +121,18 @@ def test_requests_are_counted_by_route_template_and_status(
     assert after[histogram] - before.get(histogram, 0.0) == 3
 
 
+def test_unknown_methods_share_one_label(client: TestClient) -> None:
+    before = scrape(client)
+
+    client.request("BREW", "/healthz")
+    client.request("PROPFIND", "/healthz")
+
+    after = scrape(client)
+    labels = {"method": "OTHER", "route": "/healthz", "status": "405"}
+    assert requests_of(after, **labels) - requests_of(before, **labels) == 2
+    assert not any("BREW" in str(key) for key in after)
+
+
 def test_login_throttling_is_counted(client: TestClient, make_user: MakeUser) -> None:
     make_user("adm", Role.ADMIN)
     before = scrape(client)
