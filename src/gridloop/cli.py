@@ -13,9 +13,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from alembic.util.exc import CommandError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from pydantic import ValidationError
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
