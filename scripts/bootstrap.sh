@@ -2,6 +2,7 @@
 # Install what gridloop needs on a fresh Debian/Ubuntu machine, then the Python venv.
 #   - PostgreSQL server binaries (initdb/pg_ctl) and PostGIS for that server version
 #   - python3-venv when `python3 -m venv` cannot work
+#   - Chromium and CJK fonts for the browser tests
 #   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes
 # Idempotent and quiet when there is nothing to do. A system PostgreSQL cluster that the Debian
 # package may start on port 5432 is harmless: the project-local cluster uses 55432.
@@ -74,6 +75,17 @@ if [ ! -f "/usr/share/postgresql/${pg_version}/extension/postgis.control" ]; the
     apt_install "postgresql-${pg_version}-postgis-3"
     [ -f "/usr/share/postgresql/${pg_version}/extension/postgis.control" ] \
         || die "PostGIS extension files for PostgreSQL ${pg_version} still missing"
+fi
+
+# ---------------------------------------------------------------- browser tests
+# Playwright drives Debian's Chromium (its own browser download is not reachable everywhere);
+# the CJK fonts make Chinese text render in the pages and their screenshots.
+browser_packages=()
+command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
+dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' \
+    || browser_packages+=(fonts-noto-cjk)
+if [ "${#browser_packages[@]}" -gt 0 ]; then
+    apt_install "${browser_packages[@]}"
 fi
 
 # ---------------------------------------------------------------- Python venv

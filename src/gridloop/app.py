@@ -18,6 +18,7 @@ from gridloop.cases import sweeper
 from gridloop.catalog import router as catalog_router
 from gridloop.config import get_settings
 from gridloop.cors import install_cors
+from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.limits import ConcurrencyLimit
@@ -37,7 +38,14 @@ Log in with `POST /auth/token` (demo password `gridloop-demo`), then send
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
+    app = FastAPI(
+        title="gridloop",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        docs_url=None,  # served by gridloop.docs, without a CDN
+        redoc_url=None,
+    )
     app.add_middleware(ConcurrencyLimit, limit=settings.db_connections)
     # Outside the limit: a preflight never waits for a connection, and the limit's refusals
     # still carry the headers a browser needs to read them.
@@ -59,6 +67,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(cases_router.router)
     app.include_router(reports_router.router)
+    install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

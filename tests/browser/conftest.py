@@ -1,0 +1,108 @@
+"""Fixtures of the browser tests: the live server, Chromium, a page that fails its test on any
+request outside the server's origin, and screenshots (under .pytest_cache/screenshots/; a failed
+test leaves one of its page, named in the failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.browser.harness import (
+    CHROMIUM_ARGS,
+    OriginGuard,
+    chromium_path,
+    save_screenshot,
+)
+from tests.browser.live_server import LiveServer, live_server
+
+# The machine is shared and small: a first /openapi.json alone can take seconds.
+expect.set_options(timeout=20_000)
+
+GUARD = pytest.StashKey[OriginGuard]()
+PAGE = pytest.StashKey[Page]()
+
+Screenshot = Callable[[str], Path]
+
+
+def screenshot_folder(config: pytest.Config) -> Path:
+    return config.rootpath / ".pytest_cache" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(pytestconfig: pytest.Config) -> Path:
+    return screenshot_folder(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`gridloop serve` on a migrated scratch database, for the whole run."""
+    with live_server(tmp_path_factory.mktemp("live-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def demo_data(server: LiveServer) -> LiveServer:
+    """The server with the demo district and users (`gridloop seed demo`, once: about 45 s)."""
+    seeded = server.gridloop("seed", "demo")
+    assert seeded.returncode == 0, seeded.stderr
+    return server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """A fresh page on the server (zh-CN, Shanghai time); any request elsewhere fails the test."""
+    context = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 900},
+        service_workers="block",  # every request goes through the guard
+    )
+    guard = OriginGuard(server.url)
+    guard.attach(context)
+    opened = context.new_page()
+    request.node.stash[GUARD] = guard
+    request.node.stash[PAGE] = opened
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page, screenshot_dir: Path) -> Screenshot:
+    """Save the page as `<name>.png`; the path, to look at."""
+    return lambda name: save_screenshot(page, screenshot_dir, name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a page test that requested anything outside the origin, even if it passed."""
+    guard = item.stash.get(GUARD, None)
+    try:
+        result = yield
+    except BaseException as failure:
+        if guard is not None and guard.blocked:
+            failure.add_note(guard.report())
+        if PAGE in item.stash:
+            try:
+                shot = save_screenshot(
+                    item.stash[PAGE], screenshot_folder(item.config), f"{item.name}-failed"
+                )
+                failure.add_note(f"screenshot of the page: {shot}")
+            except Exception as error:  # a closed page: the failure itself matters more
+                failure.add_note(f"no screenshot: {error}")
+        raise
+    if guard is not None and guard.blocked:
+        pytest.fail(guard.report(), pytrace=False)
+    return result
