@@ -269,7 +269,9 @@ def _count_failure(session: Session, *, username: str, client_address: str, now:
     if per_name.failure_count >= settings.login_username_max_failures:
         per_name.locked_until = now + window
     # An address is forgiven only after a whole quiet window past its last wait.
-    quiet_since = max(per_address.last_failed_at, per_address.blocked_until or now - window)
+    quiet_since = max(
+        per_address.last_failed_at, per_address.blocked_until or per_address.last_failed_at
+    )
     if now >= quiet_since + window:
         per_address.failure_count = 0
     per_address.failure_count += 1
