@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.harness import OriginGuard
@@ -28,3 +34,34 @@ def test_the_guard_blocks_and_reports_requests_outside_the_origin(
     assert own == 200
     assert guard.blocked == [f"GET {OUTSIDE}"]
     assert OUTSIDE in guard.report()
+
+
+INNER_TEST = f"""
+from playwright.sync_api import Page
+
+
+def test_reaches_outside(page: Page) -> None:
+    page.goto("/healthz")
+    page.evaluate("fetch('{OUTSIDE}').catch(() => null)")  # the page itself copes
+"""
+
+
+def test_a_page_test_that_requests_anything_outside_the_origin_fails(
+    tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    (tmp_path / "conftest.py").write_text("from tests.browser.conftest import *  # noqa: F403\n")
+    (tmp_path / "test_outside.py").write_text(INNER_TEST)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(pytestconfig.rootpath)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert f"GET {OUTSIDE}" in result.stdout
