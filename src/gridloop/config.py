@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gridloop.calendar.worktime import (
+from gridloop.localtime import (
     DEFAULT_TIMEZONE,
     DEFAULT_WORKING_PERIODS,
     parse_timezone,

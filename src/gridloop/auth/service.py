@@ -125,12 +125,12 @@ def _resolve_scope(
     elif role == Role.LIAISON:
         if office_code is None:
             raise _invalid("office_code", "联络员须有所属派出机构 / A liaison needs an office_code")
-        office = repository.get_office_by_code(session, office_code)
-        if office is None:
+        office_id = repository.office_id_of(session, office_code)
+        if office_id is None:
             raise _invalid(
                 "office_code", f"派出机构 {office_code} 不存在 / No office {office_code}"
             )
-        return office.office_id
+        return office_id
     elif role == Role.INSPECTOR:
         if not grid_codes:
             raise _invalid(
@@ -163,10 +163,11 @@ def user_by_username(session: Session, *, username: str) -> User | None:
 
 def scope_of(session: Session, *, user: User) -> Scope:
     """The user's scope as codes, for display."""
-    office = None if user.office_id is None else repository.get_office(session, user.office_id)
     return Scope(
         street_code=user.street_code,
-        office_code=None if office is None else office.code,
+        office_code=None
+        if user.office_id is None
+        else repository.office_code_of(session, user.office_id),
         responsibility_grid_codes=tuple(
             repository.responsibility_grid_codes_of(session, user.user_id)
         ),
