@@ -36,10 +36,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, seeding
+from gridloop import localdb
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.geo.repository import LOCATE_SQL
+from gridloop.synth import district as synth_district
 
 from harness import (
     Latencies,
@@ -109,7 +110,7 @@ class ImportTimes:
 
 def import_district(engine: Engine, grids: int) -> ImportTimes:
     log(f"generating a synthetic district of {grids} unit grids")
-    layers, generate_s = timed(lambda: list(seeding.synthetic_layers(grids)))
+    layers, generate_s = timed(lambda: list(synth_district.synthetic_layers(grids)))
     log(f"generated in {generate_s:.2f} s")
     times: dict[Layer, float] = {}
     features: dict[Layer, int] = {}

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridloop import localdb, migrations, seeding
 from gridloop.auth import service as auth_service
 from gridloop.cases import audit, sweeper
-from gridloop.cases.history_model import LOCAL_ZONE
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
@@ -29,6 +29,7 @@ from tests.integration.cases.conftest import _CHEAP_HASH
 from tests.integration.test_cli import gridloop
 
 CASES = 1500
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # GRIDLOOP_TIMEZONE's default, the zone of the seeder
 END = datetime(2026, 3, 2, 15, 30, tzinfo=LOCAL_ZONE)
 
 
