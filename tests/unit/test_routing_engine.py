@@ -13,7 +13,7 @@ from gridloop.routing.engine import (
     Condition,
     LeadKind,
     OfficeRef,
-    Step,
+    TraceStepKind,
     decide,
 )
 from gridloop.routing.rules import TimeWindow
@@ -188,7 +188,7 @@ def test_an_assisting_office_that_already_leads_is_not_listed_twice() -> None:
 
     assert decision.assisting == ()
     assert [s.step for s in decision.trace.steps if s.department_type == "gongan"][-1] is (
-        Step.ASSIST_SKIPPED
+        TraceStepKind.ASSIST_SKIPPED
     )
 
 
@@ -213,15 +213,15 @@ def test_without_a_rule_set_the_default_department_decides() -> None:
     assert decision.rule_set_version is None
     assert decision.lead.office == office("lvhua")
     assert [step.step for step in decision.trace.steps] == [
-        Step.NO_RULE_MATCHED,
-        Step.LEAD_OFFICE,
+        TraceStepKind.NO_RULE_MATCHED,
+        TraceStepKind.LEAD_OFFICE,
     ]
 
 
 def test_a_fallback_names_the_missing_department_and_the_street_center() -> None:
     decision = decide(facts("E0102", at=WEDNESDAY_NOON, missing=["lvhua"]), EMPTY_RULE_SET)
 
-    fallback = [step for step in decision.trace.steps if step.step is Step.FALLBACK]
+    fallback = [step for step in decision.trace.steps if step.step is TraceStepKind.FALLBACK]
     assert len(fallback) == 1
     assert fallback[0].department_type == "lvhua"
     assert fallback[0].office_code == STREET_CENTER.code

@@ -16,7 +16,7 @@ from gridloop.routing.engine import (
     OfficeRef,
     Rule,
     RuleSet,
-    Step,
+    TraceStepKind,
     check_rule,
     compile_rule_set,
     decide,
@@ -156,7 +156,7 @@ def test_every_case_gets_exactly_one_lead_an_office_or_the_street_center(
         assert lead.department_type == "grid_center"
         assert lead.office in (facts.street_center, facts.covering.get("grid_center"))
     assert lead.street_code == facts.street_code
-    assert decision.fallback == any(s.step is Step.FALLBACK for s in decision.trace.steps)
+    assert decision.fallback == any(s.step is TraceStepKind.FALLBACK for s in decision.trace.steps)
     codes = [office.code for office in decision.assisting]
     assert len(codes) == len(set(codes))
     assert lead.office is None or lead.office.code not in codes

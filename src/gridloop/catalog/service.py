@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.catalog import repository
 from gridloop.catalog.departments import DEPARTMENT_TYPES, DepartmentType
-from gridloop.catalog.models import KIND_LETTER, Item, ItemKind, Step, Tier, TimeUnit
+from gridloop.catalog.models import KIND_LETTER, Item, ItemKind, Tier, TimedStep, TimeUnit
 from gridloop.catalog.schemas import (
     BigClassRead,
     ItemCreate,
@@ -62,7 +62,7 @@ def _limits(row: Any) -> Limits:
                 value=getattr(row, f"{step}_limit_value"),
                 unit=TimeUnit(getattr(row, f"{step}_limit_unit")),
             )
-            for step in Step
+            for step in TimedStep
         }
     )
 

@@ -33,7 +33,7 @@ from gridloop.routing.schemas import (
     ExplainRead,
     ExplainRequest,
     LeadRead,
-    OfficeRead,
+    RoutedOfficeRead,
     RuleCheckRead,
     RuleCreate,
     RuleRead,
@@ -290,8 +290,8 @@ def _department_name(code: str) -> str:
     return DEPARTMENT_TYPES.get(code, code)
 
 
-def _office_read(office: engine.Office) -> OfficeRead:
-    return OfficeRead(
+def _office_read(office: engine.Office) -> RoutedOfficeRead:
+    return RoutedOfficeRead(
         code=office.code,
         name=office.name,
         department_type=office.department_type,
