@@ -245,7 +245,7 @@ def seed_history(
                 session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
             )
         err.print("recomputing the rollups from the events …")
-        reports_repository.rebuild_rollups(session)
+        reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     statuses = ", ".join(
         f"{status} {result.statuses[status]}" for status in sorted(result.statuses)
     )
@@ -332,7 +332,7 @@ def rollups_rebuild() -> None:
     err.print("recomputing the rollups from the events …")
     started = time.perf_counter()
     with transaction() as session:
-        cases = reports_repository.rebuild_rollups(session)
+        cases = reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     out.print(f"{cases} cases recomputed in {time.perf_counter() - started:.1f} s")
 
 
