@@ -46,6 +46,7 @@ from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
 from gridloop.geo.crs import Crs
 from gridloop.geo.layers import Layer
+from gridloop.localtime import CHINA_TIME
 from gridloop.org import seed as org_seed
 from gridloop.org import service as org_service
 from gridloop.routing import engine, service
@@ -221,7 +222,7 @@ def samples(session: Session, count: int, rng: random.Random) -> list[Sample]:
         ),
         {"n": count},
     ).all()
-    start = datetime(2026, 6, 8, tzinfo=engine.SHANGHAI)
+    start = datetime(2026, 6, 8, tzinfo=CHINA_TIME)
     return [
         Sample(
             lon=float(x),

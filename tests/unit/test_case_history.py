@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gridloop.cases import workflow
+from gridloop.cases.workflow import Status
 from gridloop.synth.history import plan as history
 from gridloop.synth.history.model import (
     COLUMNS,
@@ -17,7 +18,6 @@ from gridloop.synth.history.model import (
     Point,
     World,
 )
-from gridloop.cases.workflow import Status
 
 HOUR = 3600
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gridloop.routing.engine import SHANGHAI, LeadKind, Scalar, TraceStepKind, decide
-from tests.unit.routing_facts import STREET_CENTER, demo_rule_set, facts, office
+from gridloop.routing.engine import LeadKind, Scalar, TraceStepKind, decide
+from tests.unit.routing_facts import SHANGHAI, STREET_CENTER, demo_rule_set, facts, office
 
 CENTRE = (121.40, 31.21)  # 天山路, far from the airport zone
 AIRPORT = (121.355, 31.200)  # inside the Hongqiao airport zone

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from gridloop.routing.engine import (
     EMPTY_RULE_SET,
-    SHANGHAI,
     Condition,
     LeadKind,
     OfficeRef,
@@ -17,7 +16,7 @@ from gridloop.routing.engine import (
     decide,
 )
 from gridloop.routing.rules import TimeWindow
-from tests.unit.routing_facts import STREET_CENTER, compile_document, facts, office
+from tests.unit.routing_facts import SHANGHAI, STREET_CENTER, compile_document, facts, office
 
 WEDNESDAY_NOON = datetime(2026, 6, 10, 12, 0, tzinfo=SHANGHAI)
 
@@ -240,3 +239,13 @@ def test_an_area_is_checked_last_so_cheap_conditions_explain_a_miss_first() -> N
 
     assert outside.trace.rules[0].failed is Condition.AREA
     assert wrong_tier.trace.rules[0].failed is Condition.TIER
+
+
+def test_time_windows_are_read_in_the_zone_the_facts_carry() -> None:
+    rules = rule_set(rule("night", 9, "gongan", time_window={"start": "22:00", "end": "06:00"}))
+    late = datetime(2026, 6, 10, 23, 0, tzinfo=SHANGHAI)  # 15:00 in UTC
+
+    assert decide(facts("E0102", at=late), rules).rule_id == "night"
+    in_utc = decide(facts("E0102", at=late, zone=UTC), rules)
+    assert in_utc.rule_id is None
+    assert "Wed 15:00 UTC is outside the rule's window" in in_utc.trace.rules[0].reason

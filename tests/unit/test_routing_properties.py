@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from gridloop.routing import validation
 from gridloop.routing.engine import (
-    SHANGHAI,
     Facts,
     LeadKind,
     OfficeRef,
@@ -22,7 +21,7 @@ from gridloop.routing.engine import (
     decide,
 )
 from gridloop.routing.schemas import RuleSetCreate
-from tests.unit.routing_facts import DEPARTMENTS, STREET_CENTER, covering
+from tests.unit.routing_facts import DEPARTMENTS, SHANGHAI, STREET_CENTER, covering
 
 ITEMS = ["E0101", "E0102", "E0508", "E0509", "E0514", "C0101"]
 PREFIXES = ["E", "E0", "E01", "E05", "C"]
@@ -121,6 +120,7 @@ def facts_of(draw: st.DrawFn) -> Facts:
         tier=draw(st.sampled_from("ABCD")),
         default_department=draw(st.sampled_from(LEADS)),
         at=START + timedelta(minutes=draw(st.integers(0, 14 * 24 * 60))),
+        zone=SHANGHAI,
         covering=covering(missing),
         street_center=draw(st.sampled_from([STREET_CENTER, None])),
         attributes=draw(

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import shapely
 
@@ -31,7 +30,6 @@ from gridloop.routing.rules import Condition, Rule, RuleSet, Scalar, same_value
 
 __all__ = [
     "EMPTY_RULE_SET",
-    "SHANGHAI",
     "STREET_CENTER_DEPARTMENT",
     "Condition",
     "Decision",
@@ -52,7 +50,6 @@ __all__ = [
     "decide",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The department type of a street's own grid center (街道网格化中心).
 STREET_CENTER_DEPARTMENT: str = DepartmentType.GRID_CENTER.value
 
@@ -83,7 +80,8 @@ class Facts:
 
     `covering` holds, per department type, the office whose jurisdiction covers the point;
     `fixed_offices` the offices that rules name by code; `street_center` the grid center office
-    of the point's street (None when the street has none on record).
+    of the point's street (None when the street has none on record); `zone` the zone that rules'
+    time windows are read in (the service's setting).
     """
 
     lon: float
@@ -95,6 +93,7 @@ class Facts:
     tier: str
     default_department: str
     at: datetime
+    zone: tzinfo
     covering: Mapping[str, Office]
     street_center: Office | None
     attributes: Mapping[str, Scalar] = field(default_factory=dict)
@@ -228,7 +227,7 @@ def check_rule(rule: Rule, facts: Facts, local: datetime) -> RuleCheck:
     if rule.time_window is not None and not rule.time_window.contains(local):
         return failed(
             Condition.TIME_WINDOW,
-            f"时间不在时段内 / {local:%a %H:%M} Asia/Shanghai is outside the rule's window",
+            f"时间不在时段内 / {local:%a %H:%M} {local.tzinfo} is outside the rule's window",
         )
     if rule.area is not None and not shapely.intersects_xy(rule.area, facts.lon, facts.lat):
         return failed(
@@ -242,7 +241,7 @@ def check_rule(rule: Rule, facts: Facts, local: datetime) -> RuleCheck:
 
 def decide(facts: Facts, rule_set: RuleSet) -> Decision:
     """Route one case: the winning rule (if any), the lead, the assisting offices, the trace."""
-    local = facts.at.astimezone(SHANGHAI)
+    local = facts.at.astimezone(facts.zone)
     candidates = rule_set.candidates(facts.item_code)
     checks: list[RuleCheck] = []
     winner: Rule | None = None

@@ -62,7 +62,7 @@ Weekdays = Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1
 
 
 class TimeWindowSpec(BaseModel):
-    """Local Asia/Shanghai time. `end` before `start` crosses midnight (22:00–06:00);
+    """Local time (GRIDLOOP_TIMEZONE). `end` before `start` crosses midnight (22:00–06:00);
     `weekdays` (1 = Monday … 7 = Sunday) name the day a window starts on. No times: all day.
     """
 
@@ -254,7 +254,7 @@ class ExplainItem(BaseModel):
 class ExplainRead(BaseModel):
     location: LocateRead
     item: ExplainItem
-    at: datetime = Field(description="the time used, in Asia/Shanghai")
+    at: datetime = Field(description="the time used, in the service's zone (GRIDLOOP_TIMEZONE)")
     decision: DecisionRead
 
 

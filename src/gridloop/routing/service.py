@@ -21,8 +21,10 @@ from gridloop.auth.models import User
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.departments import DEPARTMENT_TYPES
 from gridloop.catalog.schemas import ItemRead
+from gridloop.config import get_settings
 from gridloop.errors import InvalidInput, InvalidRuleSet, NotFound, ProblemItem
 from gridloop.geo import service as geo_service
+from gridloop.localtime import parse_timezone
 from gridloop.org import service as org_service
 from gridloop.routing import engine, repository, validation
 from gridloop.routing.models import RuleSet
@@ -241,6 +243,7 @@ def facts(
         tier=tier or item.tier.value,
         default_department=item.default_department_type.value,
         at=at,
+        zone=parse_timezone(get_settings().timezone),
         covering=org_service.offices_covering(session, lon=lon, lat=lat),
         street_center=org_service.street_center(session, street_code=street_code),
         attributes=dict(attributes),
@@ -368,7 +371,7 @@ def explain(session: Session, *, request: ExplainRequest, now: datetime) -> Expl
             tier=item.tier.value,
             default_department_type=item.default_department_type.value,
         ),
-        at=at.astimezone(engine.SHANGHAI),
+        at=at.astimezone(parse_timezone(get_settings().timezone)),
         decision=decision_read(decision),
     )
 
