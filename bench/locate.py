@@ -287,19 +287,8 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def report(
-    args: argparse.Namespace,
-    imports: ImportTimes,
-    http: HttpResult,
-    bare: Latencies,
-    pgbench: PgbenchResult,
-    server: Server,
-    server_version: str,
-) -> None:
+def import_rows(imports: ImportTimes) -> list[tuple[str, str, str]]:
     unit_s = imports.layers_s[Layer.UNIT_GRIDS]
-    h = http.latencies
-    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http.statuses.items()))
-    ms = "{:.3f} ms".format
     rows: list[tuple[str, str, str]] = [
         ("generate synthetic layers", f"{imports.generate_s:.2f} s", "(not part of import)"),
         (
@@ -312,12 +301,30 @@ def report(
         rows.append(
             (f"import {layer} ({imports.features[layer]})", f"{imports.layers_s[layer]:.2f} s", "")
         )
-    rows += [
+    rows.append(
         (
             "import all layers",
             f"{imports.total_s:.2f} s",
             f"< {IMPORT_GOAL_S:.0f} s: {verdict(imports.total_s < IMPORT_GOAL_S)}",
-        ),
+        )
+    )
+    return rows
+
+
+def report(
+    args: argparse.Namespace,
+    imports: ImportTimes,
+    http: HttpResult,
+    bare: Latencies,
+    pgbench: PgbenchResult,
+    server: Server,
+    server_version: str,
+) -> None:
+    h = http.latencies
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http.statuses.items()))
+    ms = "{:.3f} ms".format
+    rows = [
+        *import_rows(imports),
         (f"HTTP /geo/locate requests ({args.client})", f"{h.count} ({statuses})", ""),
         ("HTTP /geo/locate p50", ms(h.pct(50)), ""),
         (
