@@ -85,17 +85,18 @@ def file_case(
     return CaseFiledRead(
         # A new case is dispatched to no office yet.
         **read_of(case, [], now).model_dump(),
-        duplicate_candidates=[
-            DuplicateCandidate(
-                case_id=row.case_id,
-                status=Status(row.status),
-                item_code=row.item_code,
-                description=row.description,
-                reported_at=row.reported_at,
-                distance_m=round(float(row.distance_m), 1),
-            )
-            for row in candidates
-        ],
+        duplicate_candidates=[_candidate(row) for row in candidates],
+    )
+
+
+def _candidate(row: Any) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        case_id=row.case_id,
+        status=Status(row.status),
+        item_code=row.item_code,
+        description=row.description,
+        reported_at=row.reported_at,
+        distance_m=round(float(row.distance_m), 1),
     )
 
 

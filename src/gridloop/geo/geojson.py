@@ -13,6 +13,7 @@ from typing import Any
 import shapely
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
+from pydantic import BaseModel
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, func
@@ -50,6 +51,11 @@ def ewkb_hex(geometry: BaseGeometry) -> str:
 def from_geojson(geometry: dict[str, Any]) -> BaseGeometry:
     """A GeoJSON geometry object as a shapely geometry (unchecked: see geo.validation)."""
     return shape(geometry)
+
+
+def from_model(geometry: BaseModel) -> dict[str, Any]:
+    """A geometry the API received (a geojson-pydantic model) as a GeoJSON object."""
+    return geometry.model_dump(mode="json", exclude_none=True)
 
 
 def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 from gridloop.auth.models import Role, User
 from gridloop.catalog.departments import DEPARTMENT_TYPES
 from gridloop.errors import Conflict, InvalidInput, JurisdictionOverlap, NotFound, ProblemItem
+from gridloop.geo import geojson
 from gridloop.org import repository
 from gridloop.org.jurisdiction import JurisdictionError, to_multipolygon
 from gridloop.org.models import Department, Office
@@ -91,7 +90,7 @@ def office_feature(session: Session, *, viewer: User, code: str) -> dict[str, An
     return {
         "type": "Feature",
         "id": row.code,
-        "geometry": None if row.geojson is None else json.loads(row.geojson),
+        "geometry": geojson.parse_optional(row.geojson),
         "properties": _office_read(row).model_dump(),
     }
 
@@ -197,7 +196,7 @@ def _apply(
     office.department_id = department.department_id
     office.department_type = department.department_type
     office.street_code = street_code
-    office.jurisdiction = None if geometry is None else from_shape(geometry, srid=4326)
+    office.jurisdiction = None if geometry is None else geojson.element(geometry)
 
 
 def _checked_jurisdiction(
@@ -211,7 +210,7 @@ def _checked_jurisdiction(
         geometry = to_multipolygon(jurisdiction)
     except JurisdictionError as exc:
         raise _invalid("jurisdiction", str(exc)) from exc
-    geometry_hex = repository.ewkb_hex(geometry)
+    geometry_hex = geojson.ewkb_hex(geometry)
     district = department.district_code
     inside = repository.district_covers(session, district_code=district, geometry_hex=geometry_hex)
     if inside is None:
@@ -266,7 +265,7 @@ def same_jurisdiction(office: Office, geometry: MultiPolygon | None) -> bool:
     """Whether the stored jurisdiction is exactly this geometry (for idempotent seeding)."""
     if office.jurisdiction is None or geometry is None:
         return office.jurisdiction is None and geometry is None
-    stored = to_shape(office.jurisdiction)
+    stored = geojson.shape_of(office.jurisdiction)
     return bool(stored.equals_exact(geometry, 0.0))
 
 
@@ -287,7 +286,7 @@ def department_gaps(session: Session, *, code: str) -> dict[str, Any]:
     features = [
         {
             "type": "Feature",
-            "geometry": json.loads(row.geojson),
+            "geometry": geojson.parse(row.geojson),
             "properties": {
                 "area_m2": round(row.area_m2, 1),
                 "unit_grid_codes": list(row.unit_grid_codes),
