@@ -19,6 +19,8 @@ from sqlalchemy import Row, Text, bindparam, cast, select, text
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import ResponsibilityGridInspector
+from gridloop.db import Base
+from gridloop.geo import geojson
 from gridloop.reports import facts
 from gridloop.reports.indicators import COUNTS, INDICATORS
 from gridloop.reports.models import COUNTERS, GroupKind
@@ -244,13 +246,13 @@ def group_names(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> 
 
 def group_shapes(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> dict[str, Any]:
     """The GeoJSON geometry of each geographic group (WGS-84)."""
-    table = GEOGRAPHIC_TABLES[group_by]
-    statement = text(
-        f"SELECT code, ST_AsGeoJSON(geom, 7)::json FROM {table} WHERE code IN :keys"
-    ).bindparams(bindparam("keys", expanding=True))
     if not keys:
         return {}
-    return {row[0]: row[1] for row in session.execute(statement, {"keys": list(keys)})}
+    table = Base.metadata.tables[GEOGRAPHIC_TABLES[group_by]]
+    statement = select(table.c.code, geojson.as_geojson(table.c.geom)).where(
+        table.c.code.in_(list(keys))
+    )
+    return {code: geojson.parse_optional(shape) for code, shape in session.execute(statement)}
 
 
 def office_id_of(session: Session, *, code: str) -> int | None:

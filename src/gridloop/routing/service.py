@@ -23,6 +23,7 @@ from gridloop.catalog.departments import DEPARTMENT_TYPES
 from gridloop.catalog.schemas import ItemRead
 from gridloop.config import get_settings
 from gridloop.errors import InvalidInput, InvalidRuleSet, NotFound, ProblemItem
+from gridloop.geo import geojson
 from gridloop.geo import service as geo_service
 from gridloop.localtime import parse_timezone
 from gridloop.org import service as org_service
@@ -401,7 +402,7 @@ def coverage(session: Session, *, item_code: str, street_code: str | None = None
                 {
                     "type": "Feature",
                     "id": row.code,
-                    "geometry": json.loads(row.geojson),
+                    "geometry": geojson.parse(row.geojson),
                     "properties": {
                         "code": row.code,
                         "street_code": row.street_code,
