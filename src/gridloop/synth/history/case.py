@@ -232,15 +232,12 @@ class Case:
         """Append the event of `action` taken at `t` by `actor` (role, user id, API key id as
         COPY text), after `at(t)` and the action's step; the workflow table gives the status.
         """
-        target = next_status(self.status, action)
-        if target is None:
-            raise ValueError(f"case {self.case_id}: {action} is not allowed from {self.status}")
+        target, move = _move(self.status, action)
         out = self.out
         role, user, key = actor
-        source = NULL if self.status is None else self.status
         out.events.append(
-            f"{out.event_id}{self.prefix}{action}\t{source}\t{target}\t{role}\t{user}\t{key}"
-            f"\t{copy_json(payload or {})}\t{out.stamps.sql(t)}\n"
+            f"{out.event_id}{self.prefix}{move}\t{role}\t{user}\t{key}"
+            f"\t{'{}' if payload is None else copy_json(payload)}\t{out.stamps.sql(t)}\n"
         )
         out.event_id += 1
         self.status = target
@@ -318,6 +315,23 @@ class Case:
                 sql(self.updated),
             )
         )
+
+
+# Each move of the workflow table taken so far: its target and the event's columns action, from
+# and to as COPY text (formatting enum members anew for every event is slow).
+_MOVES: dict[tuple[Status | None, Action], tuple[Status, str]] = {}
+
+
+def _move(status: Status | None, action: Action) -> tuple[Status, str]:
+    """Where `action` leads from `status`, by the workflow table; ValueError where it may not."""
+    move = _MOVES.get((status, action))
+    if move is None:
+        target = next_status(status, action)
+        if target is None:
+            raise ValueError(f"{action} is not allowed from {status or 'nothing'}")
+        source = NULL if status is None else status.value
+        move = _MOVES[(status, action)] = (target, f"{action.value}\t{source}\t{target.value}")
+    return move
 
 
 def copy_json(payload: dict[str, Any]) -> str:
