@@ -16,13 +16,8 @@ from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
 from gridloop.auth.models import AccessToken, ApiKey, IntakeSource, LoginThrottle, Role
 from gridloop.errors import Conflict, InvalidCredentials, InvalidInput
-from tests.integration.conftest import (
-    DEMO_PASSWORD,
-    MakeUser,
-    TwoStreets,
-    assert_problem,
-    login,
-)
+from tests.factories.places import TwoStreets
+from tests.factories.web import DEMO_PASSWORD, MakeUser, assert_problem, login
 
 MISSING_USER_ID = 2**31 - 1
 

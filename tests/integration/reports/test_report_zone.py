@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.config import get_settings
 from gridloop.reports import repository
-from tests.integration.cases.conftest import World, file_case
+from tests.factories.cases import World, file_case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 00:30 on 1 March in Shanghai is 16:30 on 28 February in UTC.

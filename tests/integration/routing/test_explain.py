@@ -19,8 +19,8 @@ from gridloop.geo.crs import Crs, from_wgs84
 from gridloop.localtime import CHINA_TIME
 from gridloop.org import service as org_service
 from gridloop.routing import engine, seed, service
-from tests.integration.conftest import assert_problem
-from tests.integration.routing.conftest import POINT_A, POINT_B, STREET_A, STREET_B, rule, rule_set
+from tests.factories.routing import POINT_A, POINT_B, STREET_A, STREET_B, rule, rule_set
+from tests.factories.web import assert_problem
 from tests.integration.small_map import FAR_EAST, NORTH, SOUTH, WEST
 
 NIGHT = "2026-06-10T23:30:00+08:00"
