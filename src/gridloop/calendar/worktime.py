@@ -29,12 +29,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from gridloop.errors import CalendarMissing
-from gridloop.localtime import CHINA_TIME as CHINA_TIME
-from gridloop.localtime import STANDARD_PERIODS as STANDARD_PERIODS
-from gridloop.localtime import WorkingPeriod as WorkingPeriod
-from gridloop.localtime import check_periods
-from gridloop.localtime import parse_timezone as parse_timezone
-from gridloop.localtime import parse_working_periods as parse_working_periods
+from gridloop.localtime import CHINA_TIME, STANDARD_PERIODS, WorkingPeriod, check_periods
 
 Interval = tuple[datetime, datetime]
 

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from gridloop.auth.models import Role, User
 from gridloop.catalog.departments import DEPARTMENT_TYPES
-from gridloop.errors import Conflict, InvalidInput, JurisdictionOverlap, NotFound, ProblemItem
+from gridloop.errors import (
+    Conflict,
+    JurisdictionOverlap,
+    NotFound,
+    ProblemItem,
+    invalid_field,
+)
 from gridloop.geo import geojson
 from gridloop.org import repository
 from gridloop.org.jurisdiction import JurisdictionError, to_multipolygon
@@ -19,10 +25,6 @@ from gridloop.org.schemas import DepartmentRead, DepartmentTypeRead, OfficeRead,
 
 # A part of a gap smaller than this is a floating-point sliver between neighbours, not a gap.
 MIN_GAP_M2 = 1.0
-
-
-def _invalid(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 def _no_office(code: str) -> NotFound:
@@ -173,13 +175,13 @@ def _apply(
 ) -> None:
     department = repository.get_department(session, department_code)
     if department is None:
-        raise _invalid(
+        raise invalid_field(
             "department_code", f"部门 {department_code} 不存在 / no department {department_code}"
         )
     if street_code is not None and (
         repository.street_district(session, street_code) != department.district_code
     ):
-        raise _invalid(
+        raise invalid_field(
             "street_code",
             f"街道 {street_code} 不在区 {department.district_code} / no street {street_code} "
             f"in district {department.district_code}",
@@ -209,16 +211,16 @@ def _checked_jurisdiction(
     try:
         geometry = to_multipolygon(jurisdiction)
     except JurisdictionError as exc:
-        raise _invalid("jurisdiction", str(exc)) from exc
+        raise invalid_field("jurisdiction", str(exc)) from exc
     geometry_hex = geojson.ewkb_hex(geometry)
     district = department.district_code
     inside = repository.district_covers(session, district_code=district, geometry_hex=geometry_hex)
     if inside is None:
-        raise _invalid(
+        raise invalid_field(
             "jurisdiction", f"区 {district} 尚无边界 / district {district} has no geometry yet"
         )
     if not inside:
-        raise _invalid(
+        raise invalid_field(
             "jurisdiction",
             f"辖区超出区 {district} 范围 / the jurisdiction is not inside district {district}",
         )
@@ -312,12 +314,14 @@ def save_department(
 ) -> bool:
     """Create the department or bring it up to date; whether it was created."""
     if department_type not in DEPARTMENT_TYPES:
-        raise _invalid(
+        raise invalid_field(
             "department_type",
             f"未知部门类型 {department_type} / unknown department type {department_type}",
         )
     if not repository.district_exists(session, district_code):
-        raise _invalid("district_code", f"区 {district_code} 不存在 / no district {district_code}")
+        raise invalid_field(
+            "district_code", f"区 {district_code} 不存在 / no district {district_code}"
+        )
     department = repository.get_department(session, code)
     created = department is None
     if department is None:
