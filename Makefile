@@ -9,6 +9,7 @@ define LINT
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 endef
 
 install:

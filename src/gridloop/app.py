@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gridloop import health
+from gridloop import health, metrics
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
 from gridloop.cases import router as cases_router
@@ -22,7 +22,7 @@ from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.limits import ConcurrencyLimit
-from gridloop.observability import exposition, metrics
+from gridloop.observability import exposition
 from gridloop.observability.middleware import RequestObserver
 from gridloop.org import router as org_router
 from gridloop.reports import router as reports_router

@@ -26,19 +26,20 @@ from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
 from gridloop.calendar import seed as calendar_seed
 from gridloop.cases import audit as cases_audit
-from gridloop.cases import history as cases_history
-from gridloop.cases import history_db as cases_history_db
 from gridloop.cases import sweeper
-from gridloop.cases.history_model import LOCAL_ZONE
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.db import get_engine, get_sessionmaker
 from gridloop.errors import DomainError
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
+from gridloop.localtime import parse_timezone
 from gridloop.org import seed as org_seed
 from gridloop.reports import repository as reports_repository
 from gridloop.routing import seed as routing_seed
+from gridloop.synth import district as synth_district
+from gridloop.synth.history import db as history_db
+from gridloop.synth.history import plan as history_plan
 
 app = typer.Typer(
     help="gridloop: 网格化城市管理派遣服务 / grid-based urban incident dispatch",
@@ -221,7 +222,7 @@ def seed_synthetic(
 ) -> None:
     """Load a synthetic district of N unit grids (for benchmarks)."""
     err.print(f"generating {grids} unit grids …")
-    for layer, collection in seeding.synthetic_layers(grids):
+    for layer, collection in synth_district.synthetic_layers(grids):
         _import(layer, collection)
 
 
@@ -234,24 +235,33 @@ def seed_history(
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
-            help="when the histories stop (Asia/Shanghai): a day (its midnight) or a time; "
-            "default now",
+            help="when the histories stop (in GRIDLOOP_TIMEZONE): a day (its midnight) or a "
+            "time; default now",
         ),
     ] = None,
 ) -> None:
-    """Write realistic case histories over the map, catalog and offices in the database."""
-    plan = cases_history.Plan(
-        cases=cases, years=years, seed=seed, end=cases_history.end_at(end, now=now())
+    """Write realistic case histories over the map, catalog and offices in the database, then
+    recompute the report rollups from them."""
+    zone = parse_timezone(get_settings().timezone)
+    plan = history_plan.Plan(
+        cases=cases,
+        years=years,
+        seed=seed,
+        end=history_plan.end_at(end, now=now(), zone=zone),
+        zone=zone,
     )
     err.print(
-        f"{cases} cases from {plan.start.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} "
-        f"to {plan.end.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (seed {seed})"
+        f"{cases} cases from {plan.start.astimezone(zone):%Y-%m-%d %H:%M} "
+        f"to {plan.end.astimezone(zone):%Y-%m-%d %H:%M} (seed {seed})"
     )
-    with progress() as bar, transaction() as session:
-        task = bar.add_task("seed history", total=cases)
-        result = cases_history_db.seed_history(
-            session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
-        )
+    with transaction() as session:
+        with progress() as bar:
+            task = bar.add_task("seed history", total=cases)
+            result = history_db.seed_history(
+                session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
+            )
+        err.print("recomputing the rollups from the events …")
+        reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     statuses = ", ".join(
         f"{status} {result.statuses[status]}" for status in sorted(result.statuses)
     )
@@ -338,7 +348,7 @@ def rollups_rebuild() -> None:
     err.print("recomputing the rollups from the events …")
     started = time.perf_counter()
     with transaction() as session:
-        cases = reports_repository.rebuild_rollups(session)
+        cases = reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     out.print(f"{cases} cases recomputed in {time.perf_counter() - started:.1f} s")
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gridloop.calendar.worktime import (
+from gridloop.localtime import (
     DEFAULT_TIMEZONE,
     DEFAULT_WORKING_PERIODS,
     parse_timezone,

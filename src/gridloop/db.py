@@ -11,9 +11,9 @@ from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from gridloop import metrics
 from gridloop.config import get_settings
 from gridloop.errors import DomainError
-from gridloop.observability import metrics
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

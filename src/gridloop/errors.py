@@ -110,6 +110,11 @@ class InvalidInput(DomainError):
     title = "输入无效 / Invalid input"
 
 
+def invalid_field(field: str, reason: str) -> InvalidInput:
+    """InvalidInput naming the offending field (`body.x`, `query.y`)."""
+    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
+
+
 class OutsideCoverage(DomainError):
     status = 422
     slug = "outside-coverage"

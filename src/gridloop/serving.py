@@ -8,8 +8,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gridloop import metrics
 from gridloop.config import get_settings
-from gridloop.observability import logs, metrics
+from gridloop.observability import logs
 
 
 def run(*, host: str | None, port: int | None, workers: int, access_log: bool) -> None:

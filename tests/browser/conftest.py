@@ -5,7 +5,7 @@ test leaves one of its page, named in the failure).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.browser.harness import (
     CHROMIUM_ARGS,
     OriginGuard,
+    Screenshot,
     chromium_path,
     save_screenshot,
 )
@@ -24,8 +25,6 @@ expect.set_options(timeout=20_000)
 
 GUARD = pytest.StashKey[OriginGuard]()
 PAGE = pytest.StashKey[Page]()
-
-Screenshot = Callable[[str], Path]
 
 
 def screenshot_folder(config: pytest.Config) -> Path:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page, Route, WebSocketRoute
+
+# Saves the page under a name; the path of the PNG.
+Screenshot = Callable[[str], Path]
 
 CHROMIUM_ARGS = [
     "--headless",

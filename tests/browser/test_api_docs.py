@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Screenshot
+from tests.browser.harness import Screenshot
 
 
 def test_the_api_docs_list_their_operations_with_every_outside_request_blocked(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridloop import db
 from gridloop.app import create_app
 from gridloop.config import Settings, get_settings
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 CONSOLE = "https://console.example.gov.cn"
 DEV_CONSOLE = "http://127.0.0.1:5173"

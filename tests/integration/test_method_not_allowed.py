@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 
 @pytest.mark.parametrize(

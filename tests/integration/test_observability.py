@@ -15,7 +15,7 @@ from gridloop.auth.models import Role
 from gridloop.auth.time import now
 from gridloop.cases import sweeper
 from gridloop.cases.workflow import Status
-from tests.integration.conftest import MakeUser, assert_problem, login
+from tests.factories.web import MakeUser, assert_problem, login
 
 MISSING_USER_ID = 2**31 - 1
 

@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
-from tests.integration.cases.conftest import IN_A001, report
+from tests.factories.cases import IN_A001, report
 from tests.integration.cases.scratch import scratch_world
 
 PASSWORD = "gridloop-demo"

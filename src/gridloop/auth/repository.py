@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, literal, or_, select, union
+from sqlalchemy import bindparam, column, delete, func, literal, or_, select, table, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,12 @@ from gridloop.auth.models import (
     ResponsibilityGridInspector,
     User,
 )
-from gridloop.geo.models import ResponsibilityGrid, Street
-from gridloop.org.models import Office
+
+# The places a user's scope names, read by table name: auth sits below the domains whose
+# routers depend on it (geo, org), so it does not import their models.
+_street = table("street", column("code"))
+_responsibility_grid = table("responsibility_grid", column("code"), column("street_code"))
+_office = table("office", column("office_id"), column("code"), column("street_code"))
 
 # ----------------------------------------------------------------------------- users
 
@@ -85,17 +89,17 @@ def street_codes_of(session: Session, user_id: int) -> set[str]:
         User.user_id == user_id, User.street_code.is_not(None)
     )
     grids = (
-        select(ResponsibilityGrid.street_code)
+        select(_responsibility_grid.c.street_code)
         .join(
             ResponsibilityGridInspector,
-            ResponsibilityGridInspector.responsibility_grid_code == ResponsibilityGrid.code,
+            ResponsibilityGridInspector.responsibility_grid_code == _responsibility_grid.c.code,
         )
         .where(ResponsibilityGridInspector.user_id == user_id)
     )
     office = (
-        select(Office.street_code)
-        .join(User, User.office_id == Office.office_id)
-        .where(User.user_id == user_id, Office.street_code.is_not(None))
+        select(_office.c.street_code)
+        .join(User, User.office_id == _office.c.office_id)
+        .where(User.user_id == user_id, _office.c.street_code.is_not(None))
     )
     return {code for code in session.scalars(union(own, grids, office)) if code is not None}
 
@@ -104,19 +108,24 @@ def street_codes_of(session: Session, user_id: int) -> set[str]:
 
 
 def street_exists(session: Session, code: str) -> bool:
-    return session.scalar(select(literal(True)).where(Street.code == code)) is not None
+    return session.scalar(select(literal(True)).where(_street.c.code == code)) is not None
 
 
-def get_office_by_code(session: Session, code: str) -> Office | None:
-    return session.scalars(select(Office).where(Office.code == code)).one_or_none()
+def office_id_of(session: Session, code: str) -> int | None:
+    found: int | None = session.scalar(select(_office.c.office_id).where(_office.c.code == code))
+    return found
 
 
-def get_office(session: Session, office_id: int) -> Office | None:
-    return session.get(Office, office_id)
+def office_code_of(session: Session, office_id: int) -> str | None:
+    found: str | None = session.scalar(
+        select(_office.c.code).where(_office.c.office_id == office_id)
+    )
+    return found
 
 
 def existing_responsibility_grid_codes(session: Session, codes: Collection[str]) -> set[str]:
-    statement = select(ResponsibilityGrid.code).where(ResponsibilityGrid.code.in_(list(codes)))
+    grids = _responsibility_grid
+    statement = select(grids.c.code).where(grids.c.code.in_(list(codes)))
     return set(session.scalars(statement))
 
 

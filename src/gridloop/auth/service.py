@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from gridloop import metrics
 from gridloop.auth import repository
 from gridloop.auth.models import (
     ApiKey,
@@ -25,12 +26,10 @@ from gridloop.config import get_settings
 from gridloop.errors import (
     Conflict,
     InvalidCredentials,
-    InvalidInput,
     NotFound,
-    ProblemItem,
     TooManyLoginAttempts,
+    invalid_field,
 )
-from gridloop.observability import metrics
 
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64
@@ -96,13 +95,13 @@ def create_user(
 
 def _check_credentials(username: str, password: str) -> None:
     if not _could_be_username(username):
-        raise _invalid(
+        raise invalid_field(
             "username",
             f"用户名须为 1–{MAX_USERNAME_LENGTH} 个字符 / "
             f"A username has 1 to {MAX_USERNAME_LENGTH} characters",
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _invalid(
+        raise invalid_field(
             "password",
             f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / "
             f"A password has at least {MIN_PASSWORD_LENGTH} characters",
@@ -125,39 +124,41 @@ def _resolve_scope(
     }
     for field, present in given.items():
         if present and field != SCOPE_FIELD.get(role):
-            raise _invalid(field, f"角色 {role} 不使用 {field} / Role {role} takes no {field}")
+            raise invalid_field(field, f"角色 {role} 不使用 {field} / Role {role} takes no {field}")
     if role == Role.DISPATCHER:
         if street_code is None:
-            raise _invalid("street_code", "派遣员须有所属街道 / A dispatcher needs a street_code")
+            raise invalid_field(
+                "street_code", "派遣员须有所属街道 / A dispatcher needs a street_code"
+            )
         if not repository.street_exists(session, street_code):
-            raise _invalid("street_code", f"街道 {street_code} 不存在 / No street {street_code}")
+            raise invalid_field(
+                "street_code", f"街道 {street_code} 不存在 / No street {street_code}"
+            )
     elif role == Role.LIAISON:
         if office_code is None:
-            raise _invalid("office_code", "联络员须有所属派出机构 / A liaison needs an office_code")
-        office = repository.get_office_by_code(session, office_code)
-        if office is None:
-            raise _invalid(
+            raise invalid_field(
+                "office_code", "联络员须有所属派出机构 / A liaison needs an office_code"
+            )
+        office_id = repository.office_id_of(session, office_code)
+        if office_id is None:
+            raise invalid_field(
                 "office_code", f"派出机构 {office_code} 不存在 / No office {office_code}"
             )
-        return office.office_id
+        return office_id
     elif role == Role.INSPECTOR:
         if not grid_codes:
-            raise _invalid(
+            raise invalid_field(
                 "responsibility_grid_codes",
                 "监督员须至少有一个责任网格 / An inspector needs at least one responsibility grid",
             )
         known = repository.existing_responsibility_grid_codes(session, grid_codes)
         missing = ", ".join(code for code in grid_codes if code not in known)
         if missing:
-            raise _invalid(
+            raise invalid_field(
                 "responsibility_grid_codes",
                 f"责任网格不存在：{missing} / No responsibility grid {missing}",
             )
     return None
-
-
-def _invalid(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 def _could_be_username(username: str) -> bool:
@@ -172,10 +173,11 @@ def user_by_username(session: Session, *, username: str) -> User | None:
 
 def scope_of(session: Session, *, user: User) -> Scope:
     """The user's scope as codes, for display."""
-    office = None if user.office_id is None else repository.get_office(session, user.office_id)
     return Scope(
         street_code=user.street_code,
-        office_code=None if office is None else office.code,
+        office_code=None
+        if user.office_id is None
+        else repository.office_code_of(session, user.office_id),
         responsibility_grid_codes=tuple(
             repository.responsibility_grid_codes_of(session, user.user_id)
         ),

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gridloop.calendar.worktime import parse_timezone
 from gridloop.cases.models import OfficeRole, PhotoStep, RejectReason, Satisfaction, Source
 from gridloop.cases.workflow import Action, Actor, Pending, Status, Verification
 from gridloop.catalog.models import Tier
@@ -15,6 +14,7 @@ from gridloop.catalog.schemas import ItemCode
 from gridloop.config import get_settings
 from gridloop.geo.crs import Crs
 from gridloop.geo.schemas import Point
+from gridloop.localtime import parse_timezone
 from gridloop.routing.schemas import AttributeKey, AttributeValue
 from gridloop.strict import IsoDateTime, JsonBool, QueryBool
 

@@ -23,13 +23,13 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridloop import metrics
 from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
 from gridloop.cases import idempotency, repository
 from gridloop.cases.models import Deadline
 from gridloop.config import get_settings
 from gridloop.db import get_sessionmaker
-from gridloop.observability import metrics
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from gridloop import metrics
 from gridloop.cases.workflow import Status
 from gridloop.db import get_sessionmaker
-from gridloop.observability import metrics, repository
+from gridloop.observability import repository
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gridloop import metrics
 from gridloop.errors import PROBLEM_MEDIA_TYPE, Problem, internal_error
-from gridloop.observability import metrics
 from gridloop.observability.logs import REQUEST_ID
 
 access_log = logging.getLogger("gridloop.access")

@@ -15,13 +15,8 @@ from sqlalchemy.orm import Session
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import AccessToken, ApiKey, IntakeSource, Role
 from gridloop.errors import Conflict, InvalidInput
-from tests.integration.conftest import (
-    DEMO_PASSWORD,
-    MakeUser,
-    TwoStreets,
-    assert_problem,
-    login,
-)
+from tests.factories.places import TwoStreets
+from tests.factories.web import DEMO_PASSWORD, MakeUser, assert_problem, login
 
 MISSING_USER_ID = 2**31 - 1
 

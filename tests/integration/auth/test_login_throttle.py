@@ -23,7 +23,7 @@ from gridloop.auth import time as auth_time
 from gridloop.auth.models import LoginAddressThrottle, LoginThrottle, Role
 from gridloop.cases import sweeper
 from gridloop.config import get_settings
-from tests.integration.conftest import DEMO_PASSWORD, MakeUser, assert_problem
+from tests.factories.web import DEMO_PASSWORD, MakeUser, assert_problem
 
 ATTACKER = "203.0.113.9"
 REAL_USER = "198.51.100.7"

@@ -25,7 +25,7 @@ from gridloop.auth import time as auth_time
 from gridloop.calendar import seed as calendar_seed
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
-from tests.integration.cases.conftest import T0, USERS, Clock, _catalog, _offices
+from tests.factories.cases import T0, USERS, Clock, load_case_catalog, load_case_offices
 from tests.integration.small_map import SMALL_MAP
 
 
@@ -65,8 +65,8 @@ def scratch_world(name: str) -> Iterator[ScratchWorld]:
                 geo_service.import_layer(session, layer=layer, collection=collection)
         with sessions.begin() as session:
             calendar_seed.load_package_calendar(session, now=T0, years=(2026,))
-            _catalog(session)
-            _offices(session)
+            load_case_catalog(session)
+            load_case_offices(session)
             for username, (role, scope) in USERS.items():
                 user = auth_service.create_user(
                     session, username=username, password="gridloop-demo", role=role, **scope

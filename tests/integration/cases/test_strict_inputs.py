@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.integration.cases.conftest import (
+from tests.factories.cases import (
     IN_A001,
     T0,
     World,
@@ -26,7 +26,7 @@ from tests.integration.cases.conftest import (
     to_handling,
     upload,
 )
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 NOT_BOOLEANS = [0, 1, "true", "false", None, [], {}]
 NOT_QUERY_BOOLEANS = ["1", "0", "yes", "no", "True", "on", ""]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.cases import sweeper
 from gridloop.cases.models import Deadline, IdempotencyKey
-from tests.integration.cases.conftest import T0, World, act, file_case, ok, report, to_handling
+from tests.factories.cases import T0, World, act, file_case, ok, report, to_handling
 
 
 def _overdue_events(world: World, case_id: int) -> list[dict[str, Any]]:

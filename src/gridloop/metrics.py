@@ -2,7 +2,7 @@
 
 With several workers (`gridloop serve --workers N`) every process writes its values to files in
 `PROMETHEUS_MULTIPROC_DIR`, which `serve` points at a private temporary folder before the
-workers start; a scrape, answered by any one worker, adds them up (`exposition.py`).
+workers start; a scrape, answered by any one worker, adds them up (`observability/exposition.py`).
 """
 
 from __future__ import annotations
