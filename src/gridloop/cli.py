@@ -327,6 +327,22 @@ def rollups_rebuild() -> None:
 
 
 @app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document the API serves at /openapi.json (no database needed)."""
+    from gridloop.app import create_app
+
+    document = json.dumps(create_app().openapi(), ensure_ascii=False, indent=2, sort_keys=True)
+    if output is None:
+        print(document)
+    else:
+        output.write_text(document + "\n", encoding="utf-8")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
