@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from gridloop import health
+from gridloop import console, health
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
 from gridloop.cases import router as cases_router
@@ -16,6 +16,7 @@ from gridloop.catalog import router as catalog_router
 from gridloop.config import get_settings
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
+from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
 from gridloop.org import router as org_router
 from gridloop.reports import router as reports_router
@@ -44,6 +45,8 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(cases_router.router)
     app.include_router(reports_router.router)
+    app.include_router(tiles_router.router)
+    app.include_router(console.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
