@@ -51,19 +51,37 @@ TILE_LAYERS: dict[Layer, TileLayer] = {
 def _tile_sql(spec: TileLayer) -> str:
     # Table and column names come from TILE_LAYERS above, never from a request.
     columns = ", ".join(f"t.{column}" for column in ("code", *spec.columns))
+    names = ", ".join(("code", *spec.columns))
+    # Each feature is also a point in "<layer>-labels", so a client draws one label per
+    # feature rather than one per tile the polygon crosses. The point is cut without a buffer:
+    # it lies in exactly one tile.
     return f"""
         WITH bounds AS (
             SELECT ST_TileEnvelope(:z, :x, :y) AS env,
                    ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS filter
         ),
+        hit AS (
+            SELECT t.geom, {columns} FROM {spec.table} AS t, bounds WHERE t.geom && bounds.filter
+        ),
         cut AS (
-            SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), bounds.env, {EXTENT}, {BUFFER}, true)
+            SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), bounds.env, {EXTENT}, {BUFFER}, true)
                        AS geom,
-                   {columns}
-            FROM {spec.table} AS t, bounds
-            WHERE t.geom && bounds.filter
+                   {names}
+            FROM hit, bounds
+        ),
+        label AS (
+            SELECT ST_AsMVTGeom(
+                       ST_Transform(ST_PointOnSurface(geom), 3857), bounds.env, {EXTENT}, 0, true
+                   ) AS geom,
+                   {names}
+            FROM hit, bounds
         )
-        SELECT ST_AsMVT(cut, :name, {EXTENT}, 'geom') FROM cut WHERE cut.geom IS NOT NULL
+        SELECT coalesce(
+                   (SELECT ST_AsMVT(cut, :name, {EXTENT}, 'geom') FROM cut
+                    WHERE cut.geom IS NOT NULL), ''::bytea)
+            || coalesce(
+                   (SELECT ST_AsMVT(label, :labels, {EXTENT}, 'geom') FROM label
+                    WHERE label.geom IS NOT NULL), ''::bytea)
     """
 
 
@@ -82,7 +100,14 @@ def tile(session: Session, *, layer: Layer, z: int, x: int, y: int) -> bytes:
     check_tile(z, x, y)
     if z < TILE_LAYERS[layer].min_zoom:
         return b""
-    params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": layer.value}
+    params = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "margin": BUFFER / EXTENT,
+        "name": layer.value,
+        "labels": f"{layer.value}-labels",
+    }
     data = session.execute(text(_SQL[layer]), params).scalar_one()
     return bytes(data) if data else b""
 

@@ -86,6 +86,25 @@ def test_a_unit_grid_lands_where_web_mercator_puts_it(
     assert min(ys) == pytest.approx((fy - y) * 4096, abs=1)
 
 
+def test_each_feature_has_one_label_point_however_many_tiles_it_crosses(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    z = 18
+    (west, north), (east, south) = tile_of(WEST, NORTH, z), tile_of(FAR_EAST, SOUTH, z)
+    polygons: list[str] = []
+    labels: list[str] = []
+    for x in range(west, east + 1):
+        for y in range(north, south + 1):
+            tile = decode(get_tile(client, headers, "streets", z, x, y).content)
+            polygons += [f["properties"]["code"] for f in tile["streets"]["features"]]
+            points = tile.get("streets-labels", {"features": []})["features"]
+            assert all(f["geometry"]["type"] == "Point" for f in points)
+            labels += [f["properties"]["name"] for f in points]
+
+    assert polygons.count("310105001") > 1
+    assert sorted(labels) == ["华阳路街道", "江苏路街道"]
+
+
 def test_responsibility_grids_and_communities_carry_their_names(
     client: TestClient, headers: dict[str, str]
 ) -> None:
