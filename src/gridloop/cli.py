@@ -372,7 +372,8 @@ def up() -> None:
     migrate()
     seed_demo()
     base = f"http://{settings.host}:{settings.port}"
-    out.print(f"\nAPI docs: {base}/docs")
+    out.print(f"\nconsole: {base}/console/")
+    out.print(f"API docs: {base}/docs")
     out.print(
         "demo logins (password gridloop-demo): "
         + ", ".join(seeding.demo_usernames(settings.seeds_dir / "changning" / "users.yaml"))
