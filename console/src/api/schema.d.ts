@@ -1253,6 +1253,16 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** BaseMapRead */
+        BaseMapRead: {
+            /** Attribution */
+            attribution: string;
+            /**
+             * Url
+             * @description XYZ raster tile template in Web Mercator, WGS-84 coordinates
+             */
+            url: string;
+        };
         /** BigClassRead */
         BigClassRead: {
             /** Code */
@@ -3171,6 +3181,8 @@ export interface components {
         };
         /** TileSetRead */
         TileSetRead: {
+            /** @description a raster map to draw under the grid map, when the service is set up with one */
+            base_map: components["schemas"]["BaseMapRead"] | null;
             /**
              * Bounds
              * @description west, south, east, north of the grid map in WGS-84; null before an import

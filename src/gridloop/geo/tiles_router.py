@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, Field
 
 from gridloop.auth.dependencies import CurrentUser
+from gridloop.config import get_settings
 from gridloop.db import SessionDep
 from gridloop.errors import InvalidInput, Unauthorized, problems
 from gridloop.geo import tiles
@@ -27,6 +28,11 @@ class TileLayerRead(BaseModel):
     fields: list[str] = Field(description="attributes of each feature")
 
 
+class BaseMapRead(BaseModel):
+    url: str = Field(description="XYZ raster tile template in Web Mercator, WGS-84 coordinates")
+    attribution: str
+
+
 class TileSetRead(BaseModel):
     tiles: str = Field(description="URL template of a tile, relative to the service")
     min_zoom: int
@@ -35,11 +41,20 @@ class TileSetRead(BaseModel):
         description="west, south, east, north of the grid map in WGS-84; null before an import"
     )
     layers: list[TileLayerRead]
+    base_map: BaseMapRead | None = Field(
+        description="a raster map to draw under the grid map, when the service is set up with one"
+    )
 
 
 @router.get("", responses=problems(Unauthorized))
 def tile_set(session: SessionDep, user: CurrentUser) -> TileSetRead:
     """瓦片集 / The grid map's tile layers, zooms and extent (where a map should open)."""
+    settings = get_settings()
+    base_map = (
+        BaseMapRead(url=settings.base_map_url, attribution=settings.base_map_attribution)
+        if settings.base_map_url
+        else None
+    )
     return TileSetRead(
         tiles="/tiles/{layer}/{z}/{x}/{y}.mvt",
         min_zoom=0,
@@ -49,6 +64,7 @@ def tile_set(session: SessionDep, user: CurrentUser) -> TileSetRead:
             TileLayerRead(id=spec.layer, min_zoom=spec.min_zoom, fields=["code", *spec.columns])
             for spec in tiles.TILE_LAYERS.values()
         ],
+        base_map=base_map,
     )
 
 
