@@ -9,6 +9,7 @@ define LINT
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 endef
 
 install:
@@ -41,6 +42,8 @@ bench: install
 	@test -f bench/locate.py || { echo "bench/locate.py does not exist yet" >&2; exit 1; }
 	$(BIN)/python bench/locate.py
 
+# The local cluster goes wherever it lives (under /var/lib/gridloop when the postgres user cannot
+# reach .gridloop/), then what else .gridloop/ holds (photos).
 clean-db:
-	@if [ -x $(BIN)/gridloop ]; then $(BIN)/gridloop db stop; fi
+	@if [ -x $(BIN)/gridloop ]; then $(BIN)/gridloop db destroy --yes; fi
 	rm -rf .gridloop

@@ -36,10 +36,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, seeding
+from gridloop import localdb
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.geo.repository import LOCATE_SQL
+from gridloop.synth import district as synth_district
 
 from harness import (
     Latencies,
@@ -109,7 +110,7 @@ class ImportTimes:
 
 def import_district(engine: Engine, grids: int) -> ImportTimes:
     log(f"generating a synthetic district of {grids} unit grids")
-    layers, generate_s = timed(lambda: list(seeding.synthetic_layers(grids)))
+    layers, generate_s = timed(lambda: list(synth_district.synthetic_layers(grids)))
     log(f"generated in {generate_s:.2f} s")
     times: dict[Layer, float] = {}
     features: dict[Layer, int] = {}
@@ -286,19 +287,8 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def report(
-    args: argparse.Namespace,
-    imports: ImportTimes,
-    http: HttpResult,
-    bare: Latencies,
-    pgbench: PgbenchResult,
-    server: Server,
-    server_version: str,
-) -> None:
+def import_rows(imports: ImportTimes) -> list[tuple[str, str, str]]:
     unit_s = imports.layers_s[Layer.UNIT_GRIDS]
-    h = http.latencies
-    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http.statuses.items()))
-    ms = "{:.3f} ms".format
     rows: list[tuple[str, str, str]] = [
         ("generate synthetic layers", f"{imports.generate_s:.2f} s", "(not part of import)"),
         (
@@ -311,12 +301,30 @@ def report(
         rows.append(
             (f"import {layer} ({imports.features[layer]})", f"{imports.layers_s[layer]:.2f} s", "")
         )
-    rows += [
+    rows.append(
         (
             "import all layers",
             f"{imports.total_s:.2f} s",
             f"< {IMPORT_GOAL_S:.0f} s: {verdict(imports.total_s < IMPORT_GOAL_S)}",
-        ),
+        )
+    )
+    return rows
+
+
+def report(
+    args: argparse.Namespace,
+    imports: ImportTimes,
+    http: HttpResult,
+    bare: Latencies,
+    pgbench: PgbenchResult,
+    server: Server,
+    server_version: str,
+) -> None:
+    h = http.latencies
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(http.statuses.items()))
+    ms = "{:.3f} ms".format
+    rows = [
+        *import_rows(imports),
         (f"HTTP /geo/locate requests ({args.client})", f"{h.count} ({statuses})", ""),
         ("HTTP /geo/locate p50", ms(h.pct(50)), ""),
         (

@@ -4,11 +4,11 @@ Two scenarios, each in a scratch database `gridloop_bench_routing` (dropped firs
 
 * demo: the 长宁区 demo district, catalog, offices and the demo rule set, as `gridloop seed demo`
   loads them;
-* synthetic: `seeding.synthetic_layers(--grids)` (default 36,500 unit grids, Beijing's count)
-  imported with `geo.service.import_layer`, the catalog, one office of each department type per
-  street, and `--rules` (default 500) generated rules mixing item codes and prefixes, tiers,
-  streets, unit grids, areas, time windows and attributes (distinct priorities), saved through
-  `routing.service.save_rule_set` with full validation.
+* synthetic: `synth.district.synthetic_layers(--grids)` (default 36,500 unit grids, Beijing's
+  count) imported with `geo.service.import_layer`, the catalog, one office of each department
+  type per street, and `--rules` (default 500) generated rules mixing item codes and prefixes,
+  tiers, streets, unit grids, areas, time windows and attributes (distinct priorities), saved
+  through `routing.service.save_rule_set` with full validation.
 
 For each scenario: a pool of facts is gathered from the database (random unit grids, items,
 times and attributes); `engine.decide` is timed per call over `--decisions` decisions (the goal:
@@ -46,11 +46,13 @@ from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
 from gridloop.geo.crs import Crs
 from gridloop.geo.layers import Layer
+from gridloop.localtime import CHINA_TIME
 from gridloop.org import seed as org_seed
 from gridloop.org import service as org_service
 from gridloop.routing import engine, service
 from gridloop.routing import seed as routing_seed
 from gridloop.routing.schemas import RuleSetCreate
+from gridloop.synth import district as synth_district
 
 from harness import (
     Latencies,
@@ -103,7 +105,7 @@ def load_demo(engine_: Engine, args: argparse.Namespace) -> dict[str, str]:
 def load_synthetic(engine_: Engine, args: argparse.Namespace) -> dict[str, str]:
     settings = get_settings()
     log(f"generating {args.grids} synthetic unit grids")
-    import_layers(engine_, seeding.synthetic_layers(args.grids))
+    import_layers(engine_, synth_district.synthetic_layers(args.grids))
     with Session(engine_) as session, session.begin():
         catalog_seed.load_catalog(session, settings.seeds_dir / "catalog" / "items.yaml")
         streets = geo_service.export_layer(session, layer=Layer.STREETS)["features"]
@@ -220,7 +222,7 @@ def samples(session: Session, count: int, rng: random.Random) -> list[Sample]:
         ),
         {"n": count},
     ).all()
-    start = datetime(2026, 6, 8, tzinfo=engine.SHANGHAI)
+    start = datetime(2026, 6, 8, tzinfo=CHINA_TIME)
     return [
         Sample(
             lon=float(x),

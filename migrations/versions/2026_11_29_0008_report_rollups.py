@@ -1,8 +1,9 @@
 """Report rollups: each case's counting facts and their daily sums, kept by the database.
 
-`gridloop_case_facts(first, last)` computes one row per case of an id range from the case and
-its events: the case's groups (street, grids, office, item, source, reporting inspector), the
-local day it was reported on, and its counters (立案, 派遣, 处置, 超期未处置, 返工 …; DOMAIN.md
+`gridloop_case_facts(first, last)` (`gridloop/reports/case_facts.sql`) computes one row per case
+of an id range from the case and its events: the case's groups (street, grids, office, item,
+source, reporting inspector), the local day it was reported on (in the zone of
+`gridloop_report_zone()`), and its counters (立案, 派遣, 处置, 超期未处置, 返工 …; DOMAIN.md
 §5); the view `case_fact_source` is all of them. `case_fact` holds the last computed row of
 every case; `case_rollup` holds, per group kind and key, local day, street and office, the sums
 of the counters.
@@ -24,73 +25,19 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from alembic import op
 
+from gridloop.config import get_settings
+from gridloop.reports import facts
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The local day of a case is counted in China Standard Time (one time zone for the country).
-REPORT_TIME_ZONE = "Asia/Shanghai"
-
-# Frozen copy of gridloop.reports.models: the counters, each with its per-case SQL over the view's
-# `c` (grid_case), `ev` (the case's aggregated events) and `lead` (the case's lead office).
-FLAG_COUNTERS: tuple[tuple[str, str], ...] = (
-    ("reported", "true"),
-    ("by_inspector", "c.source = 'inspector'"),
-    ("registered", "ev.registers > 0"),
-    ("registered_on_time", "ev.registers > 0 AND c.registered_at <= c.register_due_at"),
-    ("voided", "ev.voids > 0"),
-    ("suspended", "c.status = 'suspended'"),
-    # A suspended case leaves 应派遣数 (registered − voided − suspended), so it leaves the
-    # dispatch counts too: a rate over 应派遣数 never counts a case its denominator does not.
-    ("dispatched", "ev.dispatches > 0 AND c.status <> 'suspended'"),
-    (
-        "dispatched_on_time",
-        "ev.dispatches > 0 AND c.status <> 'suspended' AND c.dispatched_at <= c.dispatch_due_at",
-    ),
-    (
-        "misdispatched",
-        "ev.dispatches > 0 AND c.status <> 'suspended' AND (ev.returns > 0 OR ev.reworks > 0)",
-    ),
-    ("should_handle", "c.status IN ('dispatched', 'handling', 'handled', 'closed', 'evaluated')"),
-    ("handled", "c.status IN ('handled', 'closed', 'evaluated')"),
-    (
-        "handled_on_time",
-        "c.status IN ('handled', 'closed', 'evaluated') AND c.handled_at <= c.handle_due_at",
-    ),
-    (
-        "overdue_unhandled",
-        "c.status IN ('dispatched', 'handling') AND ev.handle_overdue_due_at >= c.handle_due_at",
-    ),
-    ("closed", "c.status IN ('closed', 'evaluated')"),
-    ("closed_on_time", "c.status IN ('closed', 'evaluated') AND c.closed_at <= c.close_due_at"),
-    ("overdue", "ev.overdues > 0"),
-    ("evaluated", "c.status = 'evaluated'"),
-    ("satisfied", "c.status = 'evaluated' AND c.satisfaction = 'satisfied'"),
-    (
-        "basically_satisfied",
-        "c.status = 'evaluated' AND c.satisfaction = 'basically_satisfied'",
-    ),
-    ("dissatisfied", "c.status = 'evaluated' AND c.satisfaction = 'dissatisfied'"),
-    ("contacted", "c.status = 'evaluated' AND ev.contacted"),
-    ("solved", "c.status = 'evaluated' AND ev.solved"),
-)
-COUNT_COUNTERS: tuple[tuple[str, str], ...] = (
-    ("returns", "ev.returns"),
-    ("reworks", "ev.reworks"),
-    ("extensions", "ev.extensions"),
-    ("verify_due", "ev.handled_rounds"),
-    ("verified_on_time", "ev.verified_on_time"),
-)
-# Seconds from dispatch to the handling report, for the average handling time.
-SUM_COUNTERS: tuple[tuple[str, str], ...] = (
-    (
-        "handling_seconds",
-        "CASE WHEN c.status IN ('handled', 'closed', 'evaluated') "
-        "THEN greatest(0, extract(epoch FROM c.handled_at - c.dispatched_at))::bigint ELSE 0 END",
-    ),
-)
-COUNTERS = tuple(name for name, _ in (*FLAG_COUNTERS, *COUNT_COUNTERS, *SUM_COUNTERS))
+# The counters are the package's: what each one means is `gridloop/reports/case_facts.sql`, which
+# this migration installs as it stands (a test holds the migrated function to the file; a change
+# to the file comes with a migration that installs it again). The local day of a case is in the
+# zone of the setting GRIDLOOP_TIMEZONE, fixed in `gridloop_report_zone()` at install time.
+COUNTERS = facts.COUNTERS
 
 # The group kinds of the rollup and the fact column each one is keyed by.
 KINDS: tuple[tuple[str, str], ...] = (
@@ -103,63 +50,6 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("source", "source"),
     ("inspector", "inspector_user_id::text"),
 )
-
-# The facts of the cases with ids in a range. A plain SQL function, so that PostgreSQL inlines it
-# and the range reaches the grouped events: one case reads its own events, a rebuild a batch.
-FACTS_FUNCTION_SQL = f"""
-CREATE FUNCTION gridloop_case_facts(first_case_id bigint, last_case_id bigint)
-RETURNS SETOF case_fact LANGUAGE sql STABLE AS $$
-SELECT
-    c.case_id,
-    (c.reported_at AT TIME ZONE '{REPORT_TIME_ZONE}')::date AS day,
-    c.street_code::text,
-    c.community_code::text,
-    c.unit_grid_code::text,
-    c.responsibility_grid_code::text,
-    lead.office_id,
-    c.item_code::text,
-    c.source,
-    CASE WHEN c.source = 'inspector' THEN c.reported_by_user_id END AS inspector_user_id,
-    {", ".join(f"coalesce({sql}, false)::int AS {name}" for name, sql in FLAG_COUNTERS)},
-    {", ".join(f"coalesce({sql}, 0)::int AS {name}" for name, sql in COUNT_COUNTERS)},
-    {", ".join(f"{sql} AS {name}" for name, sql in SUM_COUNTERS)}
-FROM grid_case c
-JOIN (
-    SELECT
-        e.case_id,
-        count(*) FILTER (WHERE e.action = 'register') AS registers,
-        count(*) FILTER (WHERE e.action = 'reject' AND e.from_status <> 'reported') AS voids,
-        count(*) FILTER (WHERE e.action IN ('dispatch', 'whistle')) AS dispatches,
-        count(*) FILTER (WHERE e.action = 'return') AS returns,
-        count(*) FILTER (WHERE e.action = 'rework') AS reworks,
-        count(*) FILTER (WHERE e.action = 'approve_extension') AS extensions,
-        count(*) FILTER (WHERE e.action = 'report_handled') AS handled_rounds,
-        -- Each check is due by the deadline its handling report set (the event records it).
-        count(*) FILTER (WHERE e.action = 'verify'
-            AND e.occurred_at <= (e.payload ->> 'verify_due_at')::timestamptz)
-            AS verified_on_time,
-        count(*) FILTER (WHERE e.action = 'overdue') AS overdues,
-        max((e.payload ->> 'due_at')::timestamptz)
-            FILTER (WHERE e.action = 'overdue' AND e.payload ->> 'deadline' = 'handle')
-            AS handle_overdue_due_at,
-        coalesce(bool_or((e.payload ->> 'contacted')::boolean)
-            FILTER (WHERE e.action = 'evaluate'), false) AS contacted,
-        coalesce(bool_or((e.payload ->> 'solved')::boolean)
-            FILTER (WHERE e.action = 'evaluate'), false) AS solved
-    FROM case_event e
-    WHERE e.case_id BETWEEN first_case_id AND last_case_id
-    GROUP BY e.case_id
-) ev ON ev.case_id = c.case_id
-LEFT JOIN (
-    -- The current lead office, or after a return the one that returned the case.
-    SELECT DISTINCT ON (co.case_id) co.case_id, co.office_id
-    FROM case_office co
-    WHERE co.role = 'lead' AND co.case_id BETWEEN first_case_id AND last_case_id
-    ORDER BY co.case_id, co.released_at IS NULL DESC, co.assigned_at DESC, co.case_office_id DESC
-) lead ON lead.case_id = c.case_id
-WHERE c.case_id BETWEEN first_case_id AND last_case_id
-$$
-"""
 
 # Every case's facts, for reading and checking.
 FACT_SOURCE_SQL = "CREATE VIEW case_fact_source AS SELECT * FROM gridloop_case_facts(1, 2147483647)"
@@ -208,19 +98,7 @@ ON CONFLICT ({key}) DO UPDATE SET {updates}
 """
 
 
-FACT_COLUMNS = (
-    "case_id",
-    "day",
-    "street_code",
-    "community_code",
-    "unit_grid_code",
-    "responsibility_grid_code",
-    "office_id",
-    "item_code",
-    "source",
-    "inspector_user_id",
-    *COUNTERS,
-)
+FACT_COLUMNS = (*facts.FACT_KEY_COLUMNS, *COUNTERS)
 
 # One statement: the case's facts are computed once; `prior` reads the stored row as it was
 # before `stored` replaces it (the parts of a statement share one snapshot), and `change` is the
@@ -301,8 +179,8 @@ $$
 
 def _counter_columns() -> list[sa.Column[int]]:
     return [
-        sa.Column(name, sa.BigInteger if name == "handling_seconds" else sa.Integer, nullable=False)
-        for name in COUNTERS
+        sa.Column(counter.name, sa.BigInteger if counter.big else sa.Integer, nullable=False)
+        for counter in facts.DEFINITIONS
     ]
 
 
@@ -356,7 +234,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_fact")),
     )
     create_rollup_table(DAILY)
-    op.execute(FACTS_FUNCTION_SQL)
+    op.execute(facts.zone_function_sql(get_settings().timezone))
+    op.execute(facts.install_sql())
     op.execute(FACT_SOURCE_SQL)
     op.execute(refresh_sql([DAILY]))
     op.execute(TRIGGER_FUNCTION_SQL)
@@ -375,6 +254,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION gridloop_refresh_case_fact(integer)")
     op.execute("DROP VIEW case_fact_source")
     op.execute("DROP FUNCTION gridloop_case_facts(bigint, bigint)")
+    op.execute("DROP FUNCTION gridloop_report_zone()")
     op.drop_table("case_rollup")
     op.drop_table("case_fact")
     op.drop_index("ix_case_office_case_id_role", "case_office")

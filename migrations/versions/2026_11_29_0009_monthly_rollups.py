@@ -18,6 +18,8 @@ from types import ModuleType
 
 from alembic import op
 
+from gridloop.reports import facts
+
 revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
@@ -44,7 +46,7 @@ def upgrade() -> None:
     # New events wait until the monthly rows are filled and the trigger keeps them.
     op.execute("LOCK TABLE case_event IN SHARE MODE")
     rollups_0008.create_rollup_table(MONTHLY)
-    counters = rollups_0008.COUNTERS
+    counters = facts.COUNTERS
     op.execute("SET LOCAL work_mem = '256MB'")
     op.execute(
         f"INSERT INTO {MONTHLY.table} ({', '.join((*MONTHLY.key, *counters))}) "

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gridloop import console, health
+from gridloop import console, health, metrics
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
 from gridloop.cases import router as cases_router
 from gridloop.cases import sweeper
 from gridloop.catalog import router as catalog_router
 from gridloop.config import get_settings
+from gridloop.cors import install_cors
+from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
 from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
+from gridloop.observability import exposition
+from gridloop.observability.middleware import RequestObserver
 from gridloop.org import router as org_router
 from gridloop.reports import router as reports_router
 from gridloop.routing import router as routing_router
@@ -31,12 +38,28 @@ Log in with `POST /auth/token` (demo password `gridloop-demo`), then send
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(
-        title="gridloop", version="0.1.0", description=DESCRIPTION, lifespan=sweeper.lifespan
+        title="gridloop",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        docs_url=None,  # served by gridloop.docs, without a CDN
+        redoc_url=None,
     )
-    app.add_middleware(ConcurrencyLimit, limit=get_settings().db_connections)
+    app.add_middleware(ConcurrencyLimit, limit=settings.db_connections)
+    # Outside the limit: a preflight never waits for a connection, and the limit's refusals
+    # still carry the headers a browser needs to read them.
+    install_cors(app, settings.cors_origins)
+    # Outside the limit, so that time spent queueing counts in the request's duration.
+    app.add_middleware(RequestObserver)
+    if settings.trusted_proxies:
+        # Outermost: the client address everyone sees is the one the trusted proxies forwarded
+        # (the right-most hop that is not one of them).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(exposition.router)
     app.include_router(auth_router.router)
     app.include_router(geo_router.router)
     app.include_router(org_router.router)
@@ -47,8 +70,18 @@ def create_app() -> FastAPI:
     app.include_router(reports_router.router)
     app.include_router(tiles_router.router)
     app.include_router(console.router)
+    install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with sweeper.lifespan(app):
+        try:
+            yield
+        finally:
+            metrics.process_exit()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -12,31 +12,34 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from alembic.util.exc import CommandError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, migrations, seeding
+from gridloop import localdb, migrations, seeding, serving
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource, Role
 from gridloop.auth.time import now
 from gridloop.calendar import seed as calendar_seed
 from gridloop.cases import audit as cases_audit
-from gridloop.cases import history as cases_history
-from gridloop.cases import history_db as cases_history_db
 from gridloop.cases import sweeper
-from gridloop.cases.history_model import LOCAL_ZONE
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.db import get_engine, get_sessionmaker
 from gridloop.errors import DomainError
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
+from gridloop.localtime import parse_timezone
 from gridloop.org import seed as org_seed
 from gridloop.reports import repository as reports_repository
 from gridloop.routing import seed as routing_seed
+from gridloop.synth import district as synth_district
+from gridloop.synth.history import db as history_db
+from gridloop.synth.history import plan as history_plan
 
 app = typer.Typer(
     help="gridloop: 网格化城市管理派遣服务 / grid-based urban incident dispatch",
@@ -103,6 +106,19 @@ def db_stop() -> None:
     localdb.stop(get_settings())
 
 
+@db_app.command("destroy")
+def db_destroy(
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+) -> None:
+    """Stop the local cluster and delete it, wherever it lives (`make clean-db`)."""
+    settings = get_settings()
+    if not yes:
+        typer.confirm(
+            f"删除本地数据库 / delete the local cluster ({localdb.status(settings)})?", abort=True
+        )
+    out.print(f"removed the local cluster from {localdb.destroy(settings)}")
+
+
 @db_app.command("status")
 def db_status() -> None:
     out.print(localdb.status(get_settings()))
@@ -166,6 +182,7 @@ def export_geo(
 @seed_app.command("demo")
 def seed_demo() -> None:
     """Load the demo district 长宁区 and its users (again: nothing is duplicated)."""
+    seeding.check_seeds(get_settings().seeds_dir)
     for layer, collection in seeding.demo_layers(get_settings().seeds_dir):
         _import(layer, collection)
     with transaction() as session:
@@ -205,7 +222,7 @@ def seed_synthetic(
 ) -> None:
     """Load a synthetic district of N unit grids (for benchmarks)."""
     err.print(f"generating {grids} unit grids …")
-    for layer, collection in seeding.synthetic_layers(grids):
+    for layer, collection in synth_district.synthetic_layers(grids):
         _import(layer, collection)
 
 
@@ -218,24 +235,33 @@ def seed_history(
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
-            help="when the histories stop (Asia/Shanghai): a day (its midnight) or a time; "
-            "default now",
+            help="when the histories stop (in GRIDLOOP_TIMEZONE): a day (its midnight) or a "
+            "time; default now",
         ),
     ] = None,
 ) -> None:
-    """Write realistic case histories over the map, catalog and offices in the database."""
-    plan = cases_history.Plan(
-        cases=cases, years=years, seed=seed, end=cases_history.end_at(end, now=now())
+    """Write realistic case histories over the map, catalog and offices in the database, then
+    recompute the report rollups from them."""
+    zone = parse_timezone(get_settings().timezone)
+    plan = history_plan.Plan(
+        cases=cases,
+        years=years,
+        seed=seed,
+        end=history_plan.end_at(end, now=now(), zone=zone),
+        zone=zone,
     )
     err.print(
-        f"{cases} cases from {plan.start.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} "
-        f"to {plan.end.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (seed {seed})"
+        f"{cases} cases from {plan.start.astimezone(zone):%Y-%m-%d %H:%M} "
+        f"to {plan.end.astimezone(zone):%Y-%m-%d %H:%M} (seed {seed})"
     )
-    with progress() as bar, transaction() as session:
-        task = bar.add_task("seed history", total=cases)
-        result = cases_history_db.seed_history(
-            session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
-        )
+    with transaction() as session:
+        with progress() as bar:
+            task = bar.add_task("seed history", total=cases)
+            result = history_db.seed_history(
+                session, plan=plan, on_chunk=lambda chunk: bar.advance(task, chunk.cases)
+            )
+        err.print("recomputing the rollups from the events …")
+        reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     statuses = ", ".join(
         f"{status} {result.statuses[status]}" for status in sorted(result.statuses)
     )
@@ -322,7 +348,7 @@ def rollups_rebuild() -> None:
     err.print("recomputing the rollups from the events …")
     started = time.perf_counter()
     with transaction() as session:
-        cases = reports_repository.rebuild_rollups(session)
+        cases = reports_repository.rebuild_rollups(session, zone=get_settings().timezone)
     out.print(f"{cases} cases recomputed in {time.perf_counter() - started:.1f} s")
 
 
@@ -350,17 +376,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:
     """Serve the API with uvicorn."""
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(
-        "gridloop.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        access_log=access_log,
-    )
+    serving.run(host=host, port=port, workers=workers, access_log=access_log)
 
 
 @app.command()
@@ -369,6 +385,7 @@ def up() -> None:
     settings = get_settings()
     if not settings.database_url:
         localdb.start(settings)
+        out.print(f"local database: {localdb.status(settings)}")
     migrate()
     seed_demo()
     base = f"http://{settings.host}:{settings.port}"
@@ -401,6 +418,18 @@ def main() -> None:
         for item in exc.errors or []:
             err.print(f"  {item.location}: {item.reason}", highlight=False)
         sys.exit(1)
-    except (localdb.LocalDbError, OperationalError) as exc:
+    except (
+        localdb.LocalDbError,
+        OperationalError,
+        migrations.MigrationsNotFound,
+        seeding.SeedsNotFound,
+        CommandError,  # alembic: e.g. the database is at a revision this version does not know
+    ) as exc:
         err.print(f"error: {_one_line(exc)}", highlight=False)
+        sys.exit(1)
+    except ValidationError as exc:  # a GRIDLOOP_ setting that does not parse
+        problems = "; ".join(
+            f"GRIDLOOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        err.print(f"error: 设置无效 / invalid setting: {problems}", highlight=False)
         sys.exit(1)

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gridloop.calendar.worktime import (
+from gridloop.localtime import (
     DEFAULT_TIMEZONE,
     DEFAULT_WORKING_PERIODS,
     parse_timezone,
     parse_working_periods,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+# A wheel carries the repository's migrations/ (with alembic.ini) and seeds/ inside the package
+# (pyproject.toml, [tool.hatch.build.targets.wheel]); a checkout reads them where they are.
+_BUNDLED = _PACKAGE / "_project"
+CHECKOUT: Path | None = None if _BUNDLED.is_dir() else _PACKAGE.parents[1]
+# Where migrations/ and seeds/ are.
+PROJECT_ROOT = CHECKOUT or _BUNDLED
+
+
+def _default_data_dir() -> Path:
+    if CHECKOUT is not None:
+        return CHECKOUT / ".gridloop"
+    # An installed package has no checkout to keep data in: the user's data directory (XDG).
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gridloop"
+
+
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class Settings(BaseSettings):
@@ -25,7 +45,7 @@ class Settings(BaseSettings):
         default=None,
         description="Any PostGIS; when unset, the project-local cluster under data_dir is used.",
     )
-    data_dir: Path = PROJECT_ROOT / ".gridloop"
+    data_dir: Path = Field(default_factory=_default_data_dir)
     local_db_port: int = 55432
     local_db_name: str = "gridloop"
     host: str = "127.0.0.1"
@@ -35,8 +55,27 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 0
     token_ttl_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Logins are throttled per username and client address (growing delays after a few free
+    # failures) and, much higher, per username from everywhere (a lock): DESIGN, issue 11.
+    login_free_failures: int = Field(
+        default=3, ge=0, description="failures per username and address before delays start"
+    )
+    login_delay_seconds: float = Field(
+        default=2, gt=0, description="the first delay; each further failure doubles it"
+    )
+    login_max_delay_seconds: float = Field(default=900, gt=0, description="the longest delay")
+    login_username_max_failures: int = Field(
+        default=100, ge=1, description="failures per username from everywhere that lock it"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="how long the username lock lasts and failures are kept"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed",
+    )
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     working_periods: str = Field(
         default=DEFAULT_WORKING_PERIODS, description="working hours of a working day, local time"
@@ -57,6 +96,11 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins of browser clients on other hosts allowed by CORS; `*`: any; "
+        "none: CORS is off",
+    )
 
     @field_validator("working_periods")
     @classmethod
@@ -64,10 +108,34 @@ class Settings(BaseSettings):
         parse_working_periods(value)  # a bad value stops the start, not the first deadline
         return value
 
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # A plain comma-separated list reads better in an environment file than JSON.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_networks(cls, value: list[str]) -> list[str]:
+        # Only addresses and networks: a typo must stop the start, not trust everyone or no one.
+        return [str(ipaddress.ip_network(item, strict=False)) for item in value]
+
     @field_validator("timezone")
     @classmethod
     def _timezone_known(cls, value: str) -> str:
         parse_timezone(value)
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins_are_origins(cls, value: list[str]) -> list[str]:
+        # A browser sends its origin without a path or a trailing slash: an origin written
+        # otherwise would never match, so it stops the start instead.
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return value
 
     @property

@@ -11,6 +11,7 @@ from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from gridloop import metrics
 from gridloop.config import get_settings
 from gridloop.errors import DomainError
 
@@ -40,13 +41,15 @@ SERVICE_CONNECTION_OPTIONS = "-c jit=off"
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return create_engine(
+    engine = create_engine(
         settings.effective_database_url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         connect_args={"options": SERVICE_CONNECTION_OPTIONS},
     )
+    metrics.watch_pool(engine, size=settings.db_pool_size)
+    return engine
 
 
 @lru_cache

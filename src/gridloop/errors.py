@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -35,6 +36,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ProblemItem] | None = None
+    request_id: str | None = Field(
+        default=None, description="the request's id, as in its `X-Request-ID` response header"
+    )
 
 
 class DomainError(Exception):
@@ -104,6 +108,11 @@ class InvalidInput(DomainError):
     status = 422
     slug = "validation-error"
     title = "输入无效 / Invalid input"
+
+
+def invalid_field(field: str, reason: str) -> InvalidInput:
+    """InvalidInput naming the offending field (`body.x`, `query.y`)."""
+    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 class OutsideCoverage(DomainError):
@@ -235,9 +244,30 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
+def _request_id(request: Request) -> str | None:
+    """The id the request middleware gave this request."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    return request_id if isinstance(request_id, str) else None
+
+
 def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc.to_problem(request.url.path), exc.headers)
+    problem = exc.to_problem(request.url.path)
+    problem.request_id = _request_id(request)
+    return problem_response(problem, exc.headers)
+
+
+def internal_error(instance: str, request_id: str | None) -> Problem:
+    """A bug: still a problem document, whose request id finds the traceback in the log."""
+    return Problem(
+        type=PROBLEM_BASE + "internal-error",
+        title="服务器内部错误 / Internal server error",
+        status=500,
+        detail="服务器内部错误，请把 request_id 告知管理员 / "
+        "Internal server error: give the request_id to an administrator",
+        instance=instance,
+        request_id=request_id,
+    )
 
 
 def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -254,8 +284,30 @@ def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         status=status,
         detail=detail,
         instance=request.url.path,
+        request_id=_request_id(request),
     )
-    return problem_response(problem, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    allowed = _allowed_methods(request) if status == HTTPStatus.METHOD_NOT_ALLOWED else []
+    if allowed:
+        headers["Allow"] = ", ".join(allowed)
+    return problem_response(problem, headers)
+
+
+# Starlette answers a 405 from the first route whose path matched, so its `Allow` named that
+# route's methods only, where a path has several routes (GET and POST /cases).
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 §15.5.6)."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -268,7 +320,9 @@ def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
         "请求参数不符合要求，见 errors / The request does not match the schema, see errors",
         errors=items,
     )
-    return problem_response(error.to_problem(request.url.path))
+    problem = error.to_problem(request.url.path)
+    problem.request_id = _request_id(request)
+    return problem_response(problem)
 
 
 def install_error_handlers(app: FastAPI) -> None:

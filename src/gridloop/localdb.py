@@ -5,7 +5,8 @@ listens on 127.0.0.1:`local_db_port` only, then makes sure the `local_db_name` d
 with PostGIS. `ensure_database` works against any server, local or `GRIDLOOP_DATABASE_URL`.
 
 PostgreSQL refuses to run as root, so when we are root the cluster belongs to the `postgres`
-system user and every server command runs through `runuser` (or `su`).
+system user and every server command runs through `runuser` (or `su`). Where that user cannot
+reach the default `data_dir`, the cluster lives elsewhere (see gridloop.datadir).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from gridloop import datadir
 from gridloop.config import Settings
 
 CLUSTER_USER_WHEN_ROOT = "postgres"
@@ -176,6 +178,22 @@ def _log_since(settings: Settings, offset: int, max_bytes: int = 8000) -> str:
         return ""
 
 
+def _placement(settings: Settings) -> datadir.Placement:
+    user = None
+    # Without that user nothing can run; starting says so.
+    if _as_root():
+        with contextlib.suppress(KeyError):
+            user = pwd.getpwnam(CLUSTER_USER_WHEN_ROOT)
+    return datadir.place(
+        settings.data_dir, explicit="data_dir" in settings.model_fields_set, cluster_user=user
+    )
+
+
+def _placed(settings: Settings) -> Settings:
+    """`settings` with `data_dir` where the cluster lives (set explicitly, so placed once)."""
+    return settings.model_copy(update={"data_dir": _placement(settings).path})
+
+
 # --------------------------------------------------------------------------- cluster setup
 
 
@@ -184,6 +202,10 @@ def _prepare_dirs(settings: Settings) -> None:
     user = _cluster_user()
     data_dir = settings.data_dir
     try:
+        if data_dir.parent == datadir.FALLBACK_ROOT:
+            # Made by root under whatever umask, yet the cluster user must pass through it.
+            datadir.FALLBACK_ROOT.mkdir(parents=True, exist_ok=True)
+            datadir.FALLBACK_ROOT.chmod(0o755)
         data_dir.mkdir(parents=True, exist_ok=True)
         for path, mode in ((_pgdata(settings), 0o700), (_run_dir(settings), 0o700)):
             path.mkdir(exist_ok=True)
@@ -348,6 +370,7 @@ def _admin_url(settings: Settings) -> str:
 
 def start(settings: Settings) -> None:
     """Initialise (once), configure and start the local cluster; ensure the app database."""
+    settings = _placed(settings)
     port = settings.local_db_port
     _prepare_dirs(settings)
     if not _is_initialised(settings):
@@ -397,6 +420,7 @@ def start(settings: Settings) -> None:
 
 def stop(settings: Settings) -> None:
     """Stop the local cluster (fast shutdown); nothing to do if it is not running."""
+    settings = _placed(settings)
     if not _is_running(settings):
         return
     result = _run(
@@ -412,13 +436,37 @@ def stop(settings: Settings) -> None:
 
 def status(settings: Settings) -> str:
     """One line: running / stopped / not initialised, with port and data directory."""
-    pgdata = _pgdata(settings)
+    placement = _placement(settings)
+    settings = _placed(settings)
+    where = placement.describe()
     if not _is_initialised(settings):
-        return f"not initialised (port {settings.local_db_port}, data dir {pgdata})"
+        return f"not initialised (port {settings.local_db_port}, {where})"
     if _is_running(settings):
         port = _running_port(settings) or settings.local_db_port
-        return f"running on 127.0.0.1:{port} (data dir {pgdata})"
-    return f"stopped (port {settings.local_db_port}, data dir {pgdata})"
+        return f"running on 127.0.0.1:{port} ({where})"
+    return f"stopped (port {settings.local_db_port}, {where})"
+
+
+def destroy(settings: Settings) -> Path:
+    """Stop the cluster and delete its files; returns the data directory they were in.
+
+    Only the cluster's own entries go: whatever else the directory holds (photos) stays, and
+    the directory with it.
+    """
+    settings = _placed(settings)
+    stop(settings)
+    data_dir = settings.data_dir
+    try:
+        for path in (_pgdata(settings), _run_dir(settings)):
+            if path.is_dir():
+                shutil.rmtree(path)
+        _log_file(settings).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            if not any(data_dir.iterdir()):
+                data_dir.rmdir()
+    except OSError as error:
+        raise LocalDbError(f"无法删除数据目录 / cannot remove {data_dir}: {error}") from None
+    return data_dir
 
 
 def url(settings: Settings) -> str:

@@ -11,9 +11,20 @@ from sqlalchemy import Connection
 from gridloop.config import PROJECT_ROOT
 
 
+class MigrationsNotFound(Exception):
+    """The migrations folder is not where this installation keeps it."""
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    script_location = PROJECT_ROOT / "migrations"
+    ini = script_location / "alembic.ini"
+    if not (ini.is_file() and (script_location / "env.py").is_file()):
+        raise MigrationsNotFound(
+            f"找不到数据库迁移 / migrations not found in {script_location}: reinstall gridloop "
+            "(a wheel carries them in the package) or run it from a checkout"
+        )
+    config = Config(str(ini))
+    config.set_main_option("script_location", str(script_location))
     if connection is not None:
         config.attributes["connection"] = connection
     return config

@@ -1,4 +1,4 @@
-"""Seed data: the demo district from `seeds/`, synthetic districts, demo users.
+"""Seed data: the demo district from `seeds/` and demo users (synthetic data: `gridloop.synth`).
 
 Everything goes through the same import path a user's file would take.
 """
@@ -17,22 +17,29 @@ from gridloop.auth import service as auth_service
 from gridloop.auth.models import Role
 from gridloop.geo import repository as geo_repository
 from gridloop.geo.layers import Layer
-from gridloop.geo.tiling import layout_to_feature_collections, synthetic_layout
 
 LAYER_ORDER = (Layer.STREETS, Layer.COMMUNITIES, Layer.UNIT_GRIDS, Layer.RESPONSIBILITY_GRIDS)
 DEMO_PASSWORD = "gridloop-demo"
+
+
+class SeedsNotFound(Exception):
+    """The seed folder is not where the settings say."""
+
+
+def check_seeds(seeds_dir: Path) -> Path:
+    """`seeds_dir` when it holds the demo district, else SeedsNotFound."""
+    if not (seeds_dir / "changning").is_dir():
+        raise SeedsNotFound(
+            f"找不到种子数据 / seed data not found in {seeds_dir}: set GRIDLOOP_SEEDS_DIR to the "
+            "repository's seeds/ folder or reinstall gridloop"
+        )
+    return seeds_dir
 
 
 def demo_layers(seeds_dir: Path) -> Iterator[tuple[Layer, Any]]:
     for layer in LAYER_ORDER:
         path = seeds_dir / "changning" / f"{layer}.geojson"
         yield layer, json.loads(path.read_text(encoding="utf-8"))
-
-
-def synthetic_layers(grid_count: int) -> Iterator[tuple[Layer, Any]]:
-    collections = layout_to_feature_collections(synthetic_layout(grid_count))
-    for layer in LAYER_ORDER:
-        yield layer, collections[layer]
 
 
 def _user_specs(path: Path) -> list[dict[str, Any]]:

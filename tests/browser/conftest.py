@@ -1,148 +1,143 @@
-"""The console in a real browser: Debian's Chromium driven by Playwright, against the real app
-served by uvicorn on a scratch database with the small world (its map and one user per role).
-
-Every page is opened in a context that refuses any request leaving the service's origin, and
-each test fails if a page tried one.
+"""Fixtures of the browser tests: the live server, Chromium, a page (desktop or phone) that fails
+its test on any request outside the server's origin, and screenshots (under
+.pytest_cache/screenshots/; a failed test leaves one of its page, named in the failure).
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Page,
-    Playwright,
-    Route,
-    ViewportSize,
-    sync_playwright,
-)
-from sqlalchemy import Engine
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
 from gridloop import console
-from tests.integration.cases.scratch import ScratchWorld, scratch_world
+from tests.browser.harness import (
+    CHROMIUM_ARGS,
+    OriginGuard,
+    Screenshot,
+    chromium_path,
+    save_screenshot,
+)
+from tests.browser.live_server import LiveServer, live_server
+from tests.integration.cases.scratch import seed_small_world
 
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+# The machine is shared and small: a first /openapi.json alone can take seconds.
+expect.set_options(timeout=20_000)
+
+GUARD = pytest.StashKey[OriginGuard]()
+PAGE = pytest.StashKey[Page]()
+DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=375, height=740)
-DESKTOP = ViewportSize(width=1280, height=800)
+
+
+def screenshot_folder(config: pytest.Config) -> Path:
+    return config.rootpath / ".pytest_cache" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def world(engine: Engine) -> Iterator[ScratchWorld]:
-    """The small world, committed; `engine` makes sure the database server is up."""
-    with scratch_world("browser") as scratch:
-        yield scratch
+def screenshot_dir(pytestconfig: pytest.Config) -> Path:
+    return screenshot_folder(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def base_url(world: ScratchWorld) -> Iterator[str]:
-    """The app on a free local port, for as long as the session's browser tests run."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`gridloop serve` on a migrated scratch database, for the whole run."""
+    with live_server(tmp_path_factory.mktemp("live-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def demo_data(server: LiveServer) -> LiveServer:
+    """The server with the demo district and users (`gridloop seed demo`, once: about 45 s)."""
+    seeded = server.gridloop("seed", "demo")
+    assert seeded.returncode == 0, seeded.stderr
+    return server
+
+
+@pytest.fixture(scope="session")
+def small_world(server: LiveServer) -> LiveServer:
+    """The server with the tests' small world (two streets, one user of each role) and a built
+    console: quicker than the demo district, and what the console's page tests point at."""
     assert (console.DIST / "index.html").is_file(), "the console is not built: run `make console`"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(world.app(), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    engine = create_engine(server.database_url)
+    try:
+        seed_small_world(sessionmaker(bind=engine, expire_on_commit=False))
+    finally:
+        engine.dispose()
+    return server
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    # Playwright's own browser download is out of reach; the bootstrap installs Debian's.
-    executable = shutil.which("chromium")
-    assert executable, "chromium is missing: run scripts/bootstrap.sh"
-    browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-    yield browser
-    browser.close()
-
-
-class Pages:
-    """Opens pages on the service; remembers every request that tried to leave it."""
-
-    def __init__(self, browser: Browser, base_url: str) -> None:
-        self.browser = browser
-        self.base_url = base_url
-        self.outside: list[str] = []
-        self.contexts: list[BrowserContext] = []
-
-    def open(self, *, phone: bool = False, locale: str = "zh-CN") -> Page:
-        context = self.browser.new_context(
-            base_url=self.base_url,
-            viewport=PHONE if phone else DESKTOP,
-            is_mobile=phone,
-            has_touch=phone,
-            locale=locale,
-        )
-        context.route("**/*", self._guard)
-        self.contexts.append(context)
-        return context.new_page()
-
-    def _guard(self, route: Route) -> None:
-        url = route.request.url
-        if url.startswith(self.base_url + "/"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
-def pages(browser: Browser, base_url: str) -> Iterator[Pages]:
-    opened = Pages(browser, base_url)
-    yield opened
-    opened.close()
-    assert opened.outside == [], "a page asked for something outside the service"
+def page(request: pytest.FixtureRequest, browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """A fresh desktop page on the server (zh-CN, Shanghai time); any request elsewhere fails the
+    test."""
+    yield from _guarded_page(request, browser, server, phone=False)
 
 
-def log_in(page: Page, username: str, password: str = "gridloop-demo") -> None:
-    """A person types their name and password on the login page and presses 登录."""
-    page.goto("/console/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+@pytest.fixture
+def phone_page(
+    request: pytest.FixtureRequest, browser: Browser, server: LiveServer
+) -> Iterator[Page]:
+    """As `page`, on a 375 px wide touch screen."""
+    yield from _guarded_page(request, browser, server, phone=True)
 
 
-def wait_for_map(page: Page) -> None:
-    """Until the map's canvas has drawn the grid (tiles fetched, decoded and painted)."""
-    page.wait_for_function(
-        """() => {
-            const canvas = document.querySelector('.ol-layer canvas');
-            if (!canvas || !canvas.width) return false;
-            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-            let painted = 0;
-            for (let i = 3; i < data.data.length; i += 4) if (data.data[i]) painted++;
-            return painted > 1000;
-        }""",
-        timeout=15_000,
+def _guarded_page(
+    request: pytest.FixtureRequest, browser: Browser, server: LiveServer, *, phone: bool
+) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport=PHONE if phone else DESKTOP,
+        is_mobile=phone,
+        has_touch=phone,
+        service_workers="block",  # every request goes through the guard
     )
+    guard = OriginGuard(server.url)
+    guard.attach(context)
+    opened = context.new_page()
+    request.node.stash[GUARD] = guard
+    request.node.stash[PAGE] = opened
+    yield opened
+    context.close()
 
 
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+@pytest.fixture
+def screenshot(page: Page, screenshot_dir: Path) -> Screenshot:
+    """Save the page as `<name>.png`; the path, to look at."""
+    return lambda name: save_screenshot(page, screenshot_dir, name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a page test that requested anything outside the origin, even if it passed."""
+    guard = item.stash.get(GUARD, None)
+    try:
+        result = yield
+    except BaseException as failure:
+        if guard is not None and guard.blocked:
+            failure.add_note(guard.report())
+        if PAGE in item.stash:
+            try:
+                shot = save_screenshot(
+                    item.stash[PAGE], screenshot_folder(item.config), f"{item.name}-failed"
+                )
+                failure.add_note(f"screenshot of the page: {shot}")
+            except Exception as error:  # a closed page: the failure itself matters more
+                failure.add_note(f"no screenshot: {error}")
+        raise
+    if guard is not None and guard.blocked:
+        pytest.fail(guard.report(), pytrace=False)
+    return result

@@ -4,40 +4,38 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Pages, log_in, screenshot, wait_for_map
+from tests.browser.steps import log_in, readme_screenshot, wait_for_map
+
+# Every test here logs in as one of the small world's users.
+pytestmark = pytest.mark.usefixtures("small_world")
 
 
-def test_the_root_leads_to_the_login_page_in_chinese(pages: Pages) -> None:
-    page = pages.open()
-
+def test_the_root_leads_to_the_login_page_in_chinese(page: Page) -> None:
     page.goto("/")
 
     expect(page).to_have_url(re.compile(r"/console/login$"))
     expect(page.get_by_role("heading", name="网格化城市管理")).to_be_visible()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
-    screenshot(page, "login")
+    readme_screenshot(page, "login")
 
 
-def test_a_wrong_password_is_refused_with_the_reason(pages: Pages) -> None:
-    page = pages.open()
-
+def test_a_wrong_password_is_refused_with_the_reason(page: Page) -> None:
     log_in(page, "disp1", "not-the-password")
 
     expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
     expect(page).to_have_url(re.compile(r"/console/login$"))
 
 
-def test_a_dispatcher_lands_on_the_workbench_with_the_grid_map(pages: Pages) -> None:
-    page = pages.open()
-
+def test_a_dispatcher_lands_on_the_workbench_with_the_grid_map(page: Page) -> None:
     log_in(page, "disp1")
 
     expect(page).to_have_url(re.compile(r"/console/dispatcher$"))
     expect(page.locator("header")).to_contain_text("派遣员工作台")
     wait_for_map(page)
-    screenshot(page, "dispatcher")
+    readme_screenshot(page, "dispatcher")
     # West of the map's middle and north of it: unit grid 310105001001002 of 华阳路街道.
     box = page.locator(".grid-map").bounding_box()
     assert box is not None
@@ -48,19 +46,17 @@ def test_a_dispatcher_lands_on_the_workbench_with_the_grid_map(pages: Pages) -> 
     expect(picked).to_contain_text("310105001001002")
 
 
-def test_an_inspector_lands_on_the_phone_page(pages: Pages) -> None:
-    page = pages.open(phone=True)
-
+def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
+    page = phone_page
     log_in(page, "ins1")
 
     expect(page).to_have_url(re.compile(r"/console/inspector$"))
     expect(page.locator("header")).to_contain_text("监督员")
     wait_for_map(page)
-    screenshot(page, "inspector")
+    readme_screenshot(page, "inspector")
 
 
-def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(pages: Pages) -> None:
-    page = pages.open()
+def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:
     log_in(page, "aud")
     expect(page).to_have_url(re.compile(r"/console/home$"))
 
@@ -70,8 +66,7 @@ def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(pages: Page
     expect(page.get_by_text("该角色的工作台即将上线")).to_be_visible()
 
 
-def test_logging_out_revokes_the_token(pages: Pages) -> None:
-    page = pages.open()
+def test_logging_out_revokes_the_token(page: Page) -> None:
     log_in(page, "disp2")
     expect(page).to_have_url(re.compile(r"/console/dispatcher$"))
     token = page.evaluate("() => sessionStorage.getItem('gridloop.token')")
@@ -84,8 +79,7 @@ def test_logging_out_revokes_the_token(pages: Pages) -> None:
     assert me.status == 401
 
 
-def test_a_page_asked_for_before_login_opens_after_it(pages: Pages) -> None:
-    page = pages.open()
+def test_a_page_asked_for_before_login_opens_after_it(page: Page) -> None:
     page.goto("/console/dispatcher")
     expect(page).to_have_url(re.compile(r"/console/login\?next="))
 
@@ -96,8 +90,7 @@ def test_a_page_asked_for_before_login_opens_after_it(pages: Pages) -> None:
     expect(page).to_have_url(re.compile(r"/console/dispatcher$"))
 
 
-def test_english_is_one_switch_away_and_stays(pages: Pages) -> None:
-    page: Page = pages.open()
+def test_english_is_one_switch_away_and_stays(page: Page) -> None:
     page.goto("/console/login")
 
     page.get_by_text("English").click()

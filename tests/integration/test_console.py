@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gridloop import console
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 INDEX = "<!doctype html><title>gridloop</title>"
 SCRIPT = "console.log('网格');" * 50

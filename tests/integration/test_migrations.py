@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from gridloop import localdb, migrations
 from gridloop.config import get_settings
 from gridloop.models import Base
+from gridloop.reports import facts
 from gridloop.reports.models import COUNTERS
 
 POSTGIS_TABLES = {"spatial_ref_sys"}
@@ -94,3 +96,25 @@ def test_the_monthly_rollups_start_as_the_daily_ones_summed(scratch_engine: Engi
         ("street", "310105001", "2026-02-01", "310105001", 1, 6, 2),
         ("street", "310105001", "2026-02-01", "310105001", None, 1, 0),
     ]
+
+
+def test_the_case_facts_function_is_the_file_in_the_package(engine: Engine) -> None:
+    with engine.connect() as connection:
+        source = connection.execute(
+            text("SELECT prosrc FROM pg_proc WHERE proname = 'gridloop_case_facts'")
+        ).scalar_one()
+        columns = connection.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'case_fact' ORDER BY ordinal_position"
+            )
+        ).scalars()
+        fact_columns = tuple(columns)
+
+    assert source == facts.function_body()
+    # The function returns case_fact rows: its columns, in order, are the package's counters,
+    # and the file names each one where the row has it.
+    assert fact_columns == (*facts.FACT_KEY_COLUMNS, *facts.COUNTERS)
+    select_list = source.split("FROM grid_case c\n")[0]
+    aliases = re.findall(r" AS (\w+),?\n", select_list)
+    assert [name for name in aliases if name in facts.COUNTERS] == list(facts.COUNTERS)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from gridloop.config import PROJECT_ROOT
+from gridloop.localtime import CHINA_TIME
 from gridloop.routing import engine, validation
 from gridloop.routing.engine import Facts, OfficeRef, Scalar
 from gridloop.routing.schemas import RuleSetCreate
+
+# The zone rules' time windows are read in: the setting's default.
+SHANGHAI = CHINA_TIME
 
 DEMO_RULES = PROJECT_ROOT / "seeds" / "routing" / "changning.yaml"
 DEPARTMENTS = ("chengguan", "gongan", "shichang", "fangguan", "lvhua", "jiaojing", "grid_center")
@@ -58,6 +62,7 @@ def facts(
     unit_grid_code: str | None = None,
     fixed_offices: Mapping[str, OfficeRef] | None = None,
     default_department: str | None = None,
+    zone: tzinfo = SHANGHAI,
 ) -> Facts:
     item_tier, item_department = ITEMS.get(item_code, ("B", "chengguan"))
     return Facts(
@@ -70,6 +75,7 @@ def facts(
         tier=tier or item_tier,
         default_department=default_department or item_department,
         at=at,
+        zone=zone,
         covering=covering(missing),
         street_center=street_center,
         attributes=dict(attributes or {}),

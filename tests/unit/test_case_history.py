@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from gridloop.cases import history, workflow
-from gridloop.cases.history_model import (
+from gridloop.cases import workflow
+from gridloop.cases.workflow import Status
+from gridloop.synth.history import plan as history
+from gridloop.synth.history.model import (
     COLUMNS,
-    LOCAL_ZONE,
     Chunk,
     FirstIds,
     Grid,
@@ -16,10 +18,10 @@ from gridloop.cases.history_model import (
     Point,
     World,
 )
-from gridloop.cases.workflow import Status
 
 HOUR = 3600
-END = datetime(2026, 3, 2, 15, 30, tzinfo=LOCAL_ZONE)
+ZONE = ZoneInfo("Asia/Shanghai")
+END = datetime(2026, 3, 2, 15, 30, tzinfo=ZONE)
 FIRST = FirstIds(case=101, event=1001, office=11, suspension=5)
 
 
@@ -52,7 +54,7 @@ WORLD = World(
 
 
 def _generate(cases: int, seed: int = 3) -> list[Chunk]:
-    plan = history.Plan(cases=cases, years=1, seed=seed, end=END, chunk_cases=4000)
+    plan = history.Plan(cases=cases, years=1, seed=seed, end=END, zone=ZONE, chunk_cases=4000)
     return list(history.generate(WORLD, plan, FIRST))
 
 

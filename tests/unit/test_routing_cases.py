@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gridloop.routing.engine import SHANGHAI, LeadKind, Scalar, Step, decide
-from tests.unit.routing_facts import STREET_CENTER, demo_rule_set, facts, office
+from gridloop.routing.engine import LeadKind, Scalar, TraceStepKind, decide
+from tests.unit.routing_facts import SHANGHAI, STREET_CENTER, demo_rule_set, facts, office
 
 CENTRE = (121.40, 31.21)  # 天山路, far from the airport zone
 AIRPORT = (121.355, 31.200)  # inside the Hongqiao airport zone
@@ -320,9 +320,11 @@ def test_demo_rules_route_as_intended(case: Case) -> None:
         assert decision.lead.kind is LeadKind.OFFICE
         assert decision.lead.office == office(case.lead)
     assert [o.department_type for o in decision.assisting] == list(case.assisting)
-    skipped = [s.department_type for s in decision.trace.steps if s.step is Step.ASSIST_SKIPPED]
+    skipped = [
+        s.department_type for s in decision.trace.steps if s.step is TraceStepKind.ASSIST_SKIPPED
+    ]
     assert skipped == list(case.skipped)
-    fell_back = any(step.step is Step.FALLBACK for step in decision.trace.steps)
+    fell_back = any(step.step is TraceStepKind.FALLBACK for step in decision.trace.steps)
     assert fell_back is case.fallback
 
 

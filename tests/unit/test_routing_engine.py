@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from gridloop.routing.engine import (
     EMPTY_RULE_SET,
-    SHANGHAI,
     Condition,
     LeadKind,
     OfficeRef,
-    Step,
+    TraceStepKind,
     decide,
 )
 from gridloop.routing.rules import TimeWindow
-from tests.unit.routing_facts import STREET_CENTER, compile_document, facts, office
+from tests.unit.routing_facts import SHANGHAI, STREET_CENTER, compile_document, facts, office
 
 WEDNESDAY_NOON = datetime(2026, 6, 10, 12, 0, tzinfo=SHANGHAI)
 
@@ -188,7 +187,7 @@ def test_an_assisting_office_that_already_leads_is_not_listed_twice() -> None:
 
     assert decision.assisting == ()
     assert [s.step for s in decision.trace.steps if s.department_type == "gongan"][-1] is (
-        Step.ASSIST_SKIPPED
+        TraceStepKind.ASSIST_SKIPPED
     )
 
 
@@ -213,15 +212,15 @@ def test_without_a_rule_set_the_default_department_decides() -> None:
     assert decision.rule_set_version is None
     assert decision.lead.office == office("lvhua")
     assert [step.step for step in decision.trace.steps] == [
-        Step.NO_RULE_MATCHED,
-        Step.LEAD_OFFICE,
+        TraceStepKind.NO_RULE_MATCHED,
+        TraceStepKind.LEAD_OFFICE,
     ]
 
 
 def test_a_fallback_names_the_missing_department_and_the_street_center() -> None:
     decision = decide(facts("E0102", at=WEDNESDAY_NOON, missing=["lvhua"]), EMPTY_RULE_SET)
 
-    fallback = [step for step in decision.trace.steps if step.step is Step.FALLBACK]
+    fallback = [step for step in decision.trace.steps if step.step is TraceStepKind.FALLBACK]
     assert len(fallback) == 1
     assert fallback[0].department_type == "lvhua"
     assert fallback[0].office_code == STREET_CENTER.code
@@ -240,3 +239,13 @@ def test_an_area_is_checked_last_so_cheap_conditions_explain_a_miss_first() -> N
 
     assert outside.trace.rules[0].failed is Condition.AREA
     assert wrong_tier.trace.rules[0].failed is Condition.TIER
+
+
+def test_time_windows_are_read_in_the_zone_the_facts_carry() -> None:
+    rules = rule_set(rule("night", 9, "gongan", time_window={"start": "22:00", "end": "06:00"}))
+    late = datetime(2026, 6, 10, 23, 0, tzinfo=SHANGHAI)  # 15:00 in UTC
+
+    assert decide(facts("E0102", at=late), rules).rule_id == "night"
+    in_utc = decide(facts("E0102", at=late, zone=UTC), rules)
+    assert in_utc.rule_id is None
+    assert "Wed 15:00 UTC is outside the rule's window" in in_utc.trace.rules[0].reason

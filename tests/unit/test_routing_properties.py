@@ -10,19 +10,18 @@ from hypothesis import strategies as st
 
 from gridloop.routing import validation
 from gridloop.routing.engine import (
-    SHANGHAI,
     Facts,
     LeadKind,
     OfficeRef,
     Rule,
     RuleSet,
-    Step,
+    TraceStepKind,
     check_rule,
     compile_rule_set,
     decide,
 )
 from gridloop.routing.schemas import RuleSetCreate
-from tests.unit.routing_facts import DEPARTMENTS, STREET_CENTER, covering
+from tests.unit.routing_facts import DEPARTMENTS, SHANGHAI, STREET_CENTER, covering
 
 ITEMS = ["E0101", "E0102", "E0508", "E0509", "E0514", "C0101"]
 PREFIXES = ["E", "E0", "E01", "E05", "C"]
@@ -121,6 +120,7 @@ def facts_of(draw: st.DrawFn) -> Facts:
         tier=draw(st.sampled_from("ABCD")),
         default_department=draw(st.sampled_from(LEADS)),
         at=START + timedelta(minutes=draw(st.integers(0, 14 * 24 * 60))),
+        zone=SHANGHAI,
         covering=covering(missing),
         street_center=draw(st.sampled_from([STREET_CENTER, None])),
         attributes=draw(
@@ -156,7 +156,7 @@ def test_every_case_gets_exactly_one_lead_an_office_or_the_street_center(
         assert lead.department_type == "grid_center"
         assert lead.office in (facts.street_center, facts.covering.get("grid_center"))
     assert lead.street_code == facts.street_code
-    assert decision.fallback == any(s.step is Step.FALLBACK for s in decision.trace.steps)
+    assert decision.fallback == any(s.step is TraceStepKind.FALLBACK for s in decision.trace.steps)
     codes = [office.code for office in decision.assisting]
     assert len(codes) == len(set(codes))
     assert lead.office is None or lead.office.code not in codes

@@ -14,14 +14,14 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, shape
 
-from gridloop.geo.tiling import (
+from gridloop.synth.changning.layout import changning_layout
+from gridloop.synth.district import synthetic_layout
+from gridloop.synth.tiling import (
     CommunitySpec,
     Layout,
     StreetSpec,
     build_layout,
-    changning_layout,
     layout_to_feature_collections,
-    synthetic_layout,
 )
 
 CHANGNING_STREETS = {
@@ -401,11 +401,12 @@ def test_build_layout_rejects_bad_codes() -> None:
 
 
 def test_seed_files_are_up_to_date() -> None:
-    """seeds/changning/*.geojson must be what `python seeds/changning/generate.py` writes."""
+    """seeds/changning/*.geojson must be what `python -m gridloop.synth.changning.generate`
+    writes."""
     seeds = Path(__file__).resolve().parents[2] / "seeds" / "changning"
     for layer, collection in layout_to_feature_collections(changning()).items():
         path = seeds / f"{layer}.geojson"
         if not path.exists():
             pytest.skip(f"{path} not generated")
         stored = json.loads(path.read_text(encoding="utf-8"))
-        assert stored == collection, f"{path.name} is stale: run seeds/changning/generate.py"
+        assert stored == collection, f"{path.name} is stale: run gridloop.synth.changning.generate"

@@ -10,16 +10,15 @@ from hypothesis import strategies as st
 
 from gridloop.calendar.seed import package_years
 from gridloop.calendar.worktime import (
-    CHINA_TIME,
     TimeUnit,
     WorkCalendar,
     add_working_time,
     due_at,
-    parse_working_periods,
     time_between,
     working_time_between,
 )
 from gridloop.errors import CalendarMissing
+from gridloop.localtime import CHINA_TIME, parse_working_periods
 
 
 def calendar_of(*years: int) -> WorkCalendar:

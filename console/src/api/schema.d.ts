@@ -36,6 +36,9 @@ export interface paths {
         /**
          * Login
          * @description 登录 / Log in with username and password; returns a bearer token.
+         *
+         *     Failures slow down further attempts at the username from the same address; many failures
+         *     from everywhere lock the username for a while (429 with Retry-After).
          */
         post: operations["login_auth_token_post"];
         delete?: never;
@@ -817,7 +820,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Healthz */
+        /**
+         * Healthz
+         * @description 存活 / The process answers; touches nothing else.
+         */
         get: operations["healthz_healthz_get"];
         put?: never;
         post?: never;
@@ -950,6 +956,26 @@ export interface paths {
          * @description 修改派出机构 / Replace an office's name, department, street and jurisdiction (admin).
          */
         put: operations["update_office_org_offices__code__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readyz
+         * @description 就绪 / 200 when the database is reachable and migrated to head, else 503.
+         */
+        get: operations["readyz_readyz_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1246,6 +1272,11 @@ export interface components {
          * @enum {string}
          */
         Actor: "inspector" | "dispatcher" | "liaison" | "auditor" | "admin" | "intake_client" | "reporter" | "system";
+        /** Alive */
+        Alive: {
+            /** Status */
+            status: string;
+        };
         /** Area */
         Area: {
             /** Code */
@@ -1799,7 +1830,7 @@ export interface components {
         /** DecisionRead */
         DecisionRead: {
             /** Assisting */
-            assisting: components["schemas"]["gridloop__routing__schemas__OfficeRead"][];
+            assisting: components["schemas"]["RoutedOfficeRead"][];
             /**
              * Fallback
              * @description no office of the department covers the point (属地兜底)
@@ -1955,7 +1986,7 @@ export interface components {
             /**
              * At
              * Format: date-time
-             * @description the time used, in Asia/Shanghai
+             * @description the time used, in the service's zone (GRIDLOOP_TIMEZONE)
              */
             at: string;
             decision: components["schemas"]["DecisionRead"];
@@ -2056,7 +2087,7 @@ export interface components {
             geometry: components["schemas"]["MultiPolygon"] | null;
             /** Id */
             id?: number | string | null;
-            properties: components["schemas"]["gridloop__org__schemas__OfficeRead"] | null;
+            properties: components["schemas"]["OfficeRead"] | null;
             /**
              * Type
              * @constant
@@ -2189,21 +2220,6 @@ export interface components {
          * @enum {string}
          */
         GroupBy: "district" | "street" | "community" | "responsibility_grid" | "unit_grid" | "office" | "department" | "item_class" | "item" | "source" | "inspector";
-        /** Health */
-        Health: {
-            /** Database */
-            database: boolean;
-            /** Migration Head */
-            migration_head?: string | null;
-            /** Migration Revision */
-            migration_revision?: string | null;
-            /** Migrations At Head */
-            migrations_at_head: boolean;
-            /** Postgis Version */
-            postgis_version?: string | null;
-            /** Status */
-            status: string;
-        };
         /** ImportRead */
         ImportRead: {
             /** Created */
@@ -2463,7 +2479,7 @@ export interface components {
             /** @description an office, or the street grid center itself */
             kind: components["schemas"]["LeadKind"];
             /** @description the office; for the street center, its office when one is on record */
-            office: components["schemas"]["gridloop__routing__schemas__OfficeRead"] | null;
+            office: components["schemas"]["RoutedOfficeRead"] | null;
             /** Street Code */
             street_code: string;
         };
@@ -2562,6 +2578,40 @@ export interface components {
             name: string;
             /** Street Code */
             street_code?: string | null;
+        };
+        /** OfficeRead */
+        OfficeRead: {
+            /**
+             * Area M2
+             * @description area of the jurisdiction in square metres
+             */
+            area_m2: number | null;
+            /**
+             * Code
+             * @example 310105001-chengguan
+             */
+            code: string;
+            /** Department Code */
+            department_code: string;
+            /** Department Name */
+            department_name: string;
+            /** Department Type */
+            department_type: string;
+            /**
+             * Dispatchable
+             * @description has a jurisdiction, so routing can choose it by location
+             */
+            dispatchable: boolean;
+            /**
+             * Name
+             * @example 华阳路街道城管中队
+             */
+            name: string;
+            /**
+             * Street Code
+             * @description the street of a street-level office
+             */
+            street_code: string | null;
         };
         /**
          * OfficeRole
@@ -2693,6 +2743,11 @@ export interface components {
             errors?: components["schemas"]["ProblemItem"][] | null;
             /** Instance */
             instance?: string | null;
+            /**
+             * Request Id
+             * @description the request's id, as in its `X-Request-ID` response header
+             */
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */
@@ -2717,6 +2772,21 @@ export interface components {
             location: string;
             /** Reason */
             reason: string;
+        };
+        /** Ready */
+        Ready: {
+            /** Database */
+            database: boolean;
+            /** Migration Head */
+            migration_head?: string | null;
+            /** Migration Revision */
+            migration_revision?: string | null;
+            /** Migrations At Head */
+            migrations_at_head: boolean;
+            /** Postgis Version */
+            postgis_version?: string | null;
+            /** Status */
+            status: string;
         };
         /** ReasonBody */
         ReasonBody: {
@@ -2764,6 +2834,23 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "dispatcher" | "inspector" | "liaison" | "auditor";
+        /**
+         * RoutedOfficeRead
+         * @description An office as a routing decision names it (its record is org's `OfficeRead`).
+         */
+        RoutedOfficeRead: {
+            /** Code */
+            code: string;
+            /** Department Type */
+            department_type: string;
+            /**
+             * Department Type Name
+             * @example 城管
+             */
+            department_type_name: string;
+            /** Name */
+            name: string;
+        };
         /** RuleCheckRead */
         RuleCheckRead: {
             failed_condition: components["schemas"]["Condition"] | null;
@@ -3055,11 +3142,6 @@ export interface components {
          * @enum {string}
          */
         Status: "reported" | "registered" | "rejected" | "dispatched" | "handling" | "suspended" | "handled" | "closed" | "evaluated";
-        /**
-         * Step
-         * @enum {string}
-         */
-        Step: "rule_matched" | "no_rule_matched" | "lead_office" | "fixed_office" | "street_center" | "fallback_street_center" | "assist_office" | "assist_skipped";
         /** StreetVetoRead */
         StreetVetoRead: {
             /** Grade */
@@ -3231,7 +3313,7 @@ export interface components {
         };
         /**
          * TimeWindowSpec
-         * @description Local Asia/Shanghai time. `end` before `start` crosses midnight (22:00–06:00);
+         * @description Local time (GRIDLOOP_TIMEZONE). `end` before `start` crosses midnight (22:00–06:00);
          *     `weekdays` (1 = Monday … 7 = Sunday) name the day a window starts on. No times: all day.
          */
         TimeWindowSpec: {
@@ -3278,6 +3360,12 @@ export interface components {
              */
             steps: components["schemas"]["TraceStepRead"][];
         };
+        /**
+         * TraceStepKind
+         * @description What one step of a decision's trace did.
+         * @enum {string}
+         */
+        TraceStepKind: "rule_matched" | "no_rule_matched" | "lead_office" | "fixed_office" | "street_center" | "fallback_street_center" | "assist_office" | "assist_skipped";
         /** TraceStepRead */
         TraceStepRead: {
             /** Department Type */
@@ -3286,7 +3374,7 @@ export interface components {
             message: string;
             /** Office Code */
             office_code: string | null;
-            step: components["schemas"]["Step"];
+            step: components["schemas"]["TraceStepKind"];
         };
         /** UserCreate */
         UserCreate: {
@@ -3404,54 +3492,6 @@ export interface components {
          * @enum {string}
          */
         gridloop__catalog__models__TimeUnit: "working_hours" | "working_days" | "natural_hours" | "natural_days";
-        /** OfficeRead */
-        gridloop__org__schemas__OfficeRead: {
-            /**
-             * Area M2
-             * @description area of the jurisdiction in square metres
-             */
-            area_m2: number | null;
-            /**
-             * Code
-             * @example 310105001-chengguan
-             */
-            code: string;
-            /** Department Code */
-            department_code: string;
-            /** Department Name */
-            department_name: string;
-            /** Department Type */
-            department_type: string;
-            /**
-             * Dispatchable
-             * @description has a jurisdiction, so routing can choose it by location
-             */
-            dispatchable: boolean;
-            /**
-             * Name
-             * @example 华阳路街道城管中队
-             */
-            name: string;
-            /**
-             * Street Code
-             * @description the street of a street-level office
-             */
-            street_code: string | null;
-        };
-        /** OfficeRead */
-        gridloop__routing__schemas__OfficeRead: {
-            /** Code */
-            code: string;
-            /** Department Type */
-            department_type: string;
-            /**
-             * Department Type Name
-             * @example 城管
-             */
-            department_type_name: string;
-            /** Name */
-            name: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -6770,16 +6810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description The database is down or not migrated */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Alive"];
                 };
             };
         };
@@ -6940,7 +6971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gridloop__org__schemas__OfficeRead"][];
+                    "application/json": components["schemas"]["OfficeRead"][];
                 };
             };
             /** @description `/problems/unauthenticated` */
@@ -7148,6 +7179,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description The database is down or not migrated */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
                 };
             };
         };

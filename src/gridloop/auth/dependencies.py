@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -35,14 +35,24 @@ async def bearer_token(token: Annotated[str | None, Security(oauth2_scheme)]) ->
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-def current_user(session: SessionDep, token: BearerToken, at: Now) -> User:
+def current_user(request: Request, session: SessionDep, token: BearerToken, at: Now) -> User:
     user = auth_service.user_for_token(session, token=token, now=at)
     if user is None:
         raise Unauthorized("令牌无效、已过期或已注销 / The token is invalid, expired or revoked")
+    request.state.user_id = user.user_id  # for the request's log line
     return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def client_address(request: Request) -> str:
+    """The client's address: the socket's peer, or what trusted proxies forwarded (the app's
+    proxy-headers middleware has already put it in the scope)."""
+    return request.client.host if request.client else ""
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
 
 
 def require_roles(*roles: Role) -> Callable[[User], Coroutine[Any, Any, User]]:

@@ -98,7 +98,11 @@ class ApiKey(CreatedAtMixin, Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per username, so guessing a password gets slow."""
+    """Failed logins per username from every address: past a high ceiling the name is locked.
+
+    The ceiling stops a guesser spread over many addresses; `LoginAddressThrottle` slows each
+    address long before, so that no one can lock a user out from a single machine.
+    """
 
     __tablename__ = "login_throttle"
 
@@ -106,3 +110,19 @@ class LoginThrottle(Base):
     failure_count: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAddressThrottle(Base):
+    """Failed logins per username and client address: each failure past the free ones makes
+    that address wait longer before it may try the username again."""
+
+    __tablename__ = "login_address_throttle"
+    __table_args__ = (
+        CheckConstraint("length(client_address) <= 100", name="client_address_length"),
+    )
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_address: Mapped[str] = mapped_column(Text, primary_key=True)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,19 +9,24 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, literal, select, union
+from sqlalchemy import bindparam, column, delete, func, literal, or_, select, table, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import (
     AccessToken,
     ApiKey,
+    LoginAddressThrottle,
     LoginThrottle,
     ResponsibilityGridInspector,
     User,
 )
-from gridloop.geo.models import ResponsibilityGrid, Street
-from gridloop.org.models import Office
+
+# The places a user's scope names, read by table name: auth sits below the domains whose
+# routers depend on it (geo, org), so it does not import their models.
+_street = table("street", column("code"))
+_responsibility_grid = table("responsibility_grid", column("code"), column("street_code"))
+_office = table("office", column("office_id"), column("code"), column("street_code"))
 
 # ----------------------------------------------------------------------------- users
 
@@ -84,17 +89,17 @@ def street_codes_of(session: Session, user_id: int) -> set[str]:
         User.user_id == user_id, User.street_code.is_not(None)
     )
     grids = (
-        select(ResponsibilityGrid.street_code)
+        select(_responsibility_grid.c.street_code)
         .join(
             ResponsibilityGridInspector,
-            ResponsibilityGridInspector.responsibility_grid_code == ResponsibilityGrid.code,
+            ResponsibilityGridInspector.responsibility_grid_code == _responsibility_grid.c.code,
         )
         .where(ResponsibilityGridInspector.user_id == user_id)
     )
     office = (
-        select(Office.street_code)
-        .join(User, User.office_id == Office.office_id)
-        .where(User.user_id == user_id, Office.street_code.is_not(None))
+        select(_office.c.street_code)
+        .join(User, User.office_id == _office.c.office_id)
+        .where(User.user_id == user_id, _office.c.street_code.is_not(None))
     )
     return {code for code in session.scalars(union(own, grids, office)) if code is not None}
 
@@ -103,19 +108,24 @@ def street_codes_of(session: Session, user_id: int) -> set[str]:
 
 
 def street_exists(session: Session, code: str) -> bool:
-    return session.scalar(select(literal(True)).where(Street.code == code)) is not None
+    return session.scalar(select(literal(True)).where(_street.c.code == code)) is not None
 
 
-def get_office_by_code(session: Session, code: str) -> Office | None:
-    return session.scalars(select(Office).where(Office.code == code)).one_or_none()
+def office_id_of(session: Session, code: str) -> int | None:
+    found: int | None = session.scalar(select(_office.c.office_id).where(_office.c.code == code))
+    return found
 
 
-def get_office(session: Session, office_id: int) -> Office | None:
-    return session.get(Office, office_id)
+def office_code_of(session: Session, office_id: int) -> str | None:
+    found: str | None = session.scalar(
+        select(_office.c.code).where(_office.c.office_id == office_id)
+    )
+    return found
 
 
 def existing_responsibility_grid_codes(session: Session, codes: Collection[str]) -> set[str]:
-    statement = select(ResponsibilityGrid.code).where(ResponsibilityGrid.code.in_(list(codes)))
+    grids = _responsibility_grid
+    statement = select(grids.c.code).where(grids.c.code.in_(list(codes)))
     return set(session.scalars(statement))
 
 
@@ -181,28 +191,81 @@ def live_api_key(session: Session, key_hash: str) -> ApiKey | None:
 # ----------------------------------------------------------------------------- login throttle
 
 
-def get_login_throttle(session: Session, username: str) -> LoginThrottle | None:
-    return session.get(LoginThrottle, username, populate_existing=True)
+def get_login_throttles(
+    session: Session, *, username: str, client_address: str
+) -> tuple[LoginThrottle | None, LoginAddressThrottle | None]:
+    """The username's ceiling row and its row for this address, as committed now."""
+    return (
+        session.get(LoginThrottle, username, populate_existing=True),
+        session.get(LoginAddressThrottle, (username, client_address), populate_existing=True),
+    )
 
 
-def lock_login_throttle(session: Session, *, username: str, now: datetime) -> LoginThrottle:
-    """The username's throttle row, created empty if missing and locked for this transaction.
-
-    Concurrent failed logins for one username queue on the row lock, so none is lost.
+def lock_login_throttles(
+    session: Session, *, username: str, client_address: str, now: datetime
+) -> tuple[LoginThrottle, LoginAddressThrottle]:
+    """Both throttle rows of a failed login, created empty if missing and locked for this
+    transaction, always in this order: concurrent failures queue on the locks and none is lost.
     """
     session.execute(
         insert(LoginThrottle)
         .values(username=username, failure_count=0, first_failed_at=now, locked_until=None)
         .on_conflict_do_nothing(index_elements=[LoginThrottle.username])
     )
-    statement = (
+    session.execute(
+        insert(LoginAddressThrottle)
+        .values(
+            username=username,
+            client_address=client_address,
+            failure_count=0,
+            last_failed_at=now,
+            blocked_until=None,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[LoginAddressThrottle.username, LoginAddressThrottle.client_address]
+        )
+    )
+    per_name = (
         select(LoginThrottle)
         .where(LoginThrottle.username == username)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return session.scalars(statement).one()
+    per_address = (
+        select(LoginAddressThrottle)
+        .where(
+            LoginAddressThrottle.username == username,
+            LoginAddressThrottle.client_address == client_address,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(per_name).one(), session.scalars(per_address).one()
 
 
-def delete_login_throttle(session: Session, username: str) -> None:
-    session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+def delete_login_address_throttle(session: Session, *, username: str, client_address: str) -> None:
+    session.execute(
+        delete(LoginAddressThrottle).where(
+            LoginAddressThrottle.username == username,
+            LoginAddressThrottle.client_address == client_address,
+        )
+    )
+
+
+def delete_stale_login_throttles(session: Session, *, before: datetime, now: datetime) -> int:
+    """Delete the address rows quiet since `before` and the username rows whose count started
+    before it and whose lock has ended; how many rows went."""
+    per_address = delete(LoginAddressThrottle).where(
+        func.greatest(
+            LoginAddressThrottle.last_failed_at,
+            func.coalesce(LoginAddressThrottle.blocked_until, LoginAddressThrottle.last_failed_at),
+        )
+        < before
+    )
+    per_name = delete(LoginThrottle).where(
+        LoginThrottle.first_failed_at < before,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+    )
+    addresses = session.execute(per_address.returning(LoginAddressThrottle.username)).all()
+    names = session.execute(per_name.returning(LoginThrottle.username)).all()
+    return len(addresses) + len(names)

@@ -9,7 +9,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from gridloop.auth import service as auth_service
-from gridloop.auth.dependencies import BearerToken, CurrentUser, Now, require_roles
+from gridloop.auth.dependencies import (
+    BearerToken,
+    ClientAddress,
+    CurrentUser,
+    Now,
+    require_roles,
+)
 from gridloop.auth.models import Role, User
 from gridloop.auth.schemas import TokenRead, UserCreate, UserRead
 from gridloop.db import SessionDep
@@ -50,11 +56,18 @@ def _user_read(session: Session, user: User) -> UserRead:
     responses=problems(InvalidCredentials, TooManyLoginAttempts, InvalidInput, BadRequest),
 )
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, at: Now
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    at: Now,
+    address: ClientAddress,
 ) -> TokenRead:
-    """登录 / Log in with username and password; returns a bearer token."""
+    """登录 / Log in with username and password; returns a bearer token.
+
+    Failures slow down further attempts at the username from the same address; many failures
+    from everywhere lock the username for a while (429 with Retry-After).
+    """
     user = auth_service.authenticate(
-        session, username=form.username, password=form.password, now=at
+        session, username=form.username, password=form.password, client_address=address, now=at
     )
     token, expires_at = auth_service.issue_token(session, user=user, now=at)
     return TokenRead(access_token=token, expires_at=expires_at)

@@ -11,21 +11,29 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from gridloop import metrics
 from gridloop.auth import repository
-from gridloop.auth.models import ApiKey, IntakeSource, LoginThrottle, Role, User
+from gridloop.auth.models import (
+    ApiKey,
+    IntakeSource,
+    LoginAddressThrottle,
+    LoginThrottle,
+    Role,
+    User,
+)
 from gridloop.auth.passwords import dummy_verify, hash_password, verify_password
 from gridloop.config import get_settings
 from gridloop.errors import (
     Conflict,
     InvalidCredentials,
-    InvalidInput,
     NotFound,
-    ProblemItem,
     TooManyLoginAttempts,
+    invalid_field,
 )
 
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64
+MAX_CLIENT_ADDRESS_LENGTH = 100  # an IPv6 address is at most 45; anything longer is cut
 NO_SUCH_USER = "用户不存在 / No such user"
 WRONG_CREDENTIALS = "用户名或密码错误 / Wrong username or password"
 
@@ -87,13 +95,13 @@ def create_user(
 
 def _check_credentials(username: str, password: str) -> None:
     if not _could_be_username(username):
-        raise _invalid(
+        raise invalid_field(
             "username",
             f"用户名须为 1–{MAX_USERNAME_LENGTH} 个字符 / "
             f"A username has 1 to {MAX_USERNAME_LENGTH} characters",
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _invalid(
+        raise invalid_field(
             "password",
             f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / "
             f"A password has at least {MIN_PASSWORD_LENGTH} characters",
@@ -116,39 +124,41 @@ def _resolve_scope(
     }
     for field, present in given.items():
         if present and field != SCOPE_FIELD.get(role):
-            raise _invalid(field, f"角色 {role} 不使用 {field} / Role {role} takes no {field}")
+            raise invalid_field(field, f"角色 {role} 不使用 {field} / Role {role} takes no {field}")
     if role == Role.DISPATCHER:
         if street_code is None:
-            raise _invalid("street_code", "派遣员须有所属街道 / A dispatcher needs a street_code")
+            raise invalid_field(
+                "street_code", "派遣员须有所属街道 / A dispatcher needs a street_code"
+            )
         if not repository.street_exists(session, street_code):
-            raise _invalid("street_code", f"街道 {street_code} 不存在 / No street {street_code}")
+            raise invalid_field(
+                "street_code", f"街道 {street_code} 不存在 / No street {street_code}"
+            )
     elif role == Role.LIAISON:
         if office_code is None:
-            raise _invalid("office_code", "联络员须有所属派出机构 / A liaison needs an office_code")
-        office = repository.get_office_by_code(session, office_code)
-        if office is None:
-            raise _invalid(
+            raise invalid_field(
+                "office_code", "联络员须有所属派出机构 / A liaison needs an office_code"
+            )
+        office_id = repository.office_id_of(session, office_code)
+        if office_id is None:
+            raise invalid_field(
                 "office_code", f"派出机构 {office_code} 不存在 / No office {office_code}"
             )
-        return office.office_id
+        return office_id
     elif role == Role.INSPECTOR:
         if not grid_codes:
-            raise _invalid(
+            raise invalid_field(
                 "responsibility_grid_codes",
                 "监督员须至少有一个责任网格 / An inspector needs at least one responsibility grid",
             )
         known = repository.existing_responsibility_grid_codes(session, grid_codes)
         missing = ", ".join(code for code in grid_codes if code not in known)
         if missing:
-            raise _invalid(
+            raise invalid_field(
                 "responsibility_grid_codes",
                 f"责任网格不存在：{missing} / No responsibility grid {missing}",
             )
     return None
-
-
-def _invalid(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 def _could_be_username(username: str) -> bool:
@@ -163,10 +173,11 @@ def user_by_username(session: Session, *, username: str) -> User | None:
 
 def scope_of(session: Session, *, user: User) -> Scope:
     """The user's scope as codes, for display."""
-    office = None if user.office_id is None else repository.get_office(session, user.office_id)
     return Scope(
         street_code=user.street_code,
-        office_code=None if office is None else office.code,
+        office_code=None
+        if user.office_id is None
+        else repository.office_code_of(session, user.office_id),
         responsibility_grid_codes=tuple(
             repository.responsibility_grid_codes_of(session, user.user_id)
         ),
@@ -195,51 +206,100 @@ def visible_user(session: Session, *, viewer: User, user_id: int) -> User:
 # ----------------------------------------------------------------------------- logins
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
-    """The active user with these credentials.
+def authenticate(
+    session: Session, *, username: str, password: str, client_address: str, now: datetime
+) -> User:
+    """The active user with these credentials, unless the throttle refuses the attempt.
 
-    Every refusal counts against the username; after `login_max_failures` within
-    `login_lockout_minutes` it is locked for `login_lockout_minutes`, right password or not.
+    Every refusal counts against the username from this client address: past
+    `login_free_failures` the address waits, twice as long after each failure, before it may try
+    that username again. From all addresses together, `login_username_max_failures` within
+    `login_lockout_minutes` lock the username for `login_lockout_minutes`, right password or not.
     """
     if not _could_be_username(username):
         dummy_verify(password)
         raise InvalidCredentials(WRONG_CREDENTIALS)
-    throttle = repository.get_login_throttle(session, username)
-    if throttle is not None:
-        _refuse_if_locked(throttle, now=now)
+    client_address = client_address[:MAX_CLIENT_ADDRESS_LENGTH]
+    per_name, per_address = repository.get_login_throttles(
+        session, username=username, client_address=client_address
+    )
+    _refuse_if_throttled(per_name, per_address, now=now)
     user = repository.get_user_by_username(session, username)
     if user is None:
         dummy_verify(password)
     elif verify_password(password, user.password_hash) and user.is_active:
-        if throttle is not None:
-            repository.delete_login_throttle(session, username)
+        # The ceiling's count is left to expire: a success proves nothing about other addresses.
+        if per_address is not None:
+            repository.delete_login_address_throttle(
+                session, username=username, client_address=client_address
+            )
         return user
-    _count_failure(session, username=username, now=now)
+    _count_failure(session, username=username, client_address=client_address, now=now)
     raise InvalidCredentials(WRONG_CREDENTIALS)
 
 
-def _refuse_if_locked(throttle: LoginThrottle, *, now: datetime) -> None:
-    if throttle.locked_until is None or throttle.locked_until <= now:
+def _refuse_if_throttled(
+    per_name: LoginThrottle | None, per_address: LoginAddressThrottle | None, *, now: datetime
+) -> None:
+    until = [
+        (per_name.locked_until if per_name else None, "username"),
+        (per_address.blocked_until if per_address else None, "address"),
+    ]
+    live = [(moment, reason) for moment, reason in until if moment is not None and moment > now]
+    if not live:
         return
-    seconds = max(1, math.ceil((throttle.locked_until - now).total_seconds()))
+    moment, reason = max(live)
+    metrics.LOGIN_REFUSED.labels(reason=reason).inc()
+    seconds = max(1, math.ceil((moment - now).total_seconds()))
     raise TooManyLoginAttempts(
         f"登录失败次数过多，请 {seconds} 秒后再试 / Too many failed logins, retry in {seconds} s",
         headers={"Retry-After": str(seconds)},
     )
 
 
-def _count_failure(session: Session, *, username: str, now: datetime) -> None:
+def _count_failure(session: Session, *, username: str, client_address: str, now: datetime) -> None:
     settings = get_settings()
     window = timedelta(minutes=settings.login_lockout_minutes)
-    throttle = repository.lock_login_throttle(session, username=username, now=now)
-    if throttle.failure_count == 0 or now >= throttle.first_failed_at + window:
-        throttle.failure_count = 0
-        throttle.first_failed_at = now
-        throttle.locked_until = None
-    throttle.failure_count += 1
-    if throttle.failure_count >= settings.login_max_failures:
-        throttle.locked_until = now + window
+    per_name, per_address = repository.lock_login_throttles(
+        session, username=username, client_address=client_address, now=now
+    )
+    if per_name.failure_count == 0 or now >= per_name.first_failed_at + window:
+        per_name.failure_count = 0
+        per_name.first_failed_at = now
+        per_name.locked_until = None
+    per_name.failure_count += 1
+    if per_name.failure_count >= settings.login_username_max_failures:
+        per_name.locked_until = now + window
+    # An address is forgiven only after a whole quiet window past its last wait.
+    quiet_since = max(
+        per_address.last_failed_at, per_address.blocked_until or per_address.last_failed_at
+    )
+    if now >= quiet_since + window:
+        per_address.failure_count = 0
+    per_address.failure_count += 1
+    per_address.last_failed_at = now
+    delay = login_delay(per_address.failure_count)
+    per_address.blocked_until = now + delay if delay else None
+    metrics.LOGIN_FAILURES.inc()
     session.flush()
+
+
+def forget_old_login_failures(session: Session, *, now: datetime) -> int:
+    """Delete the throttle rows that could no longer refuse or count anything: the failures
+    and waits they hold all ended a whole `login_lockout_minutes` ago. How many went."""
+    window = timedelta(minutes=get_settings().login_lockout_minutes)
+    return repository.delete_stale_login_throttles(session, before=now - window, now=now)
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long an address waits after its `failures`-th failure for one username."""
+    settings = get_settings()
+    beyond = failures - settings.login_free_failures
+    if beyond <= 0:
+        return timedelta(0)
+    # Capped before the power: a long-running guesser must not overflow the float.
+    seconds = settings.login_delay_seconds * 2 ** min(beyond - 1, 32)
+    return timedelta(seconds=min(seconds, settings.login_max_delay_seconds))
 
 
 # ----------------------------------------------------------------------------- tokens

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
-from pydantic import AwareDatetime
 
 from gridloop.auth.dependencies import CurrentUser, Now, require_roles
 from gridloop.auth.models import Role, User
@@ -24,6 +23,7 @@ from gridloop.errors import (
     Unauthorized,
     problems,
 )
+from gridloop.strict import IsoDateTime
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 
@@ -69,7 +69,7 @@ def upload_year(
 def due(
     session: SessionDep,
     _: CurrentUser,
-    start: Annotated[AwareDatetime, Query(examples=["2026-02-13T17:00:00+08:00"])],
+    start: Annotated[IsoDateTime, Query(examples=["2026-02-13T17:00:00+08:00"])],
     value: Annotated[float, Query(ge=0, le=1000, allow_inf_nan=False, examples=[2])],
     unit: Annotated[TimeUnit, Query()],
 ) -> DueRead:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridloop.calendar.models import CalendarSource, DayKind
 from gridloop.calendar.worktime import TimeUnit
+from gridloop.strict import IsoDate
 
 # Control characters (NUL above all) cannot be stored in PostgreSQL text.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -34,7 +35,7 @@ class CalendarDayCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: IsoDate
     kind: str = Field(
         json_schema_extra={"enum": [kind.value for kind in DayKind]},
         description="holiday (a day off) or workday (a make-up working day on a weekend)",

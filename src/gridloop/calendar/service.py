@@ -17,11 +17,10 @@ from gridloop.calendar.worktime import (
     TimeUnit,
     WorkCalendar,
     due_at,
-    parse_timezone,
-    parse_working_periods,
 )
 from gridloop.config import get_settings
 from gridloop.errors import InvalidImport, InvalidInput, NotFound, ProblemItem
+from gridloop.localtime import parse_timezone, parse_working_periods
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

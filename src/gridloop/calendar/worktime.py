@@ -23,21 +23,16 @@ deadline can fall exactly at the end of a period (12:00, 17:30), never at the ne
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
-from itertools import pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridloop.errors import CalendarMissing
+from gridloop.localtime import CHINA_TIME, STANDARD_PERIODS, WorkingPeriod, check_periods
 
 Interval = tuple[datetime, datetime]
 
-DEFAULT_WORKING_PERIODS = "09:00-12:00,13:00-17:30"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-_PERIOD = re.compile(r"^\s*([0-2]?[0-9]):([0-5][0-9])\s*-\s*([0-2]?[0-9]):([0-5][0-9])\s*$")
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -55,56 +50,6 @@ class TimeUnit(StrEnum):
 
 
 @dataclass(frozen=True)
-class WorkingPeriod:
-    """One stretch of working hours of a working day, in local time."""
-
-    start: time
-    end: time
-
-    @property
-    def length(self) -> timedelta:
-        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
-
-
-def parse_working_periods(text: str) -> tuple[WorkingPeriod, ...]:
-    """`"09:00-12:00,13:00-17:30"` → periods; ValueError unless ordered and not overlapping."""
-    periods: list[WorkingPeriod] = []
-    for part in text.split(","):
-        match = _PERIOD.match(part)
-        if match is None:
-            raise ValueError(f"working period {part.strip()!r} is not HH:MM-HH:MM")
-        start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
-        if start_h > 23 or end_h > 23:
-            raise ValueError(f"working period {part.strip()!r}: hours run from 00 to 23")
-        periods.append(WorkingPeriod(time(start_h, start_m), time(end_h, end_m)))
-    _check_periods(tuple(periods))
-    return tuple(periods)
-
-
-def _check_periods(periods: tuple[WorkingPeriod, ...]) -> None:
-    if not periods:
-        raise ValueError("at least one working period is needed")
-    for period in periods:
-        if period.start >= period.end:
-            raise ValueError(f"working period {period.start}-{period.end} ends before it starts")
-    for earlier, later in pairwise(periods):
-        if later.start < earlier.end:
-            raise ValueError("working periods must be in order and must not overlap")
-
-
-def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA time zone; ValueError when unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-
-
-STANDARD_PERIODS = parse_working_periods(DEFAULT_WORKING_PERIODS)
-CHINA_TIME = parse_timezone(DEFAULT_TIMEZONE)
-
-
-@dataclass(frozen=True)
 class WorkCalendar:
     """The known years, their exceptions to the Monday–Friday week, and the working hours.
 
@@ -119,7 +64,7 @@ class WorkCalendar:
     tz: tzinfo = CHINA_TIME
 
     def __post_init__(self) -> None:
-        _check_periods(self.periods)
+        check_periods(self.periods)
         unknown = {day.year for day in self.holidays | self.workdays} - self.years
         if unknown:
             raise ValueError(f"exceptions given for years not known: {sorted(unknown)}")

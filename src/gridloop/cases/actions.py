@@ -8,16 +8,16 @@ what each action changes beyond the status: due times, offices, requests, verifi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridloop.calendar import service as calendar_service
-from gridloop.calendar.worktime import WorkCalendar
-from gridloop.cases import deadlines, repository, service, whistle, workflow
-from gridloop.cases.models import CaseEvent, Deadline, GridCase, OfficeRole, PhotoStep, RejectReason
+from gridloop.cases import deadlines, events, repository, whistle, workflow
+from gridloop.cases.action_context import ActionContext
+from gridloop.cases.callers import Caller, check_if_match, is_lead_liaison, visible_case
+from gridloop.cases.items import catalog_item, limits_of
+from gridloop.cases.models import CaseEvent, Deadline, GridCase, PhotoStep, RejectReason
 from gridloop.cases.schemas import (
     ActionBody,
     DispatchBody,
@@ -30,15 +30,14 @@ from gridloop.cases.schemas import (
     ReportHandledBody,
     VerifyBody,
 )
-from gridloop.cases.service import Caller, catalog_item, invalid, limits_of
 from gridloop.cases.workflow import Action, Pending, Status, Verification
 from gridloop.errors import (
     ActionNotAllowed,
     Conflict,
     Forbidden,
     PreconditionFailed,
+    invalid_field,
 )
-from gridloop.org.models import Office
 from gridloop.routing import service as routing_service
 
 # Actions of the lead office: an assisting office's liaison sees the case but may not take them.
@@ -64,9 +63,9 @@ def act(
     now: datetime,
 ) -> GridCase:
     """Take a workflow action on a case and record it; the changed case."""
-    case = service.visible_case(session, caller=caller, case_id=case_id, for_update=True)
+    case = visible_case(session, caller=caller, case_id=case_id, for_update=True)
     _check_actor(session, caller=caller, case=case, action=action)
-    service.check_if_match(case, if_match)
+    check_if_match(case, if_match)
     source = Status(case.status)
     target = workflow.next_status(source, action)
     if target is None:
@@ -81,7 +80,7 @@ def act(
     run = STEPS.get(action)
     if run is None:
         raise ActionNotAllowed(f"操作 {action} 尚未提供 / action {action} is not available yet")
-    payload = run(Step(session=session, case=case, caller=caller, now=now), body)
+    payload = run(ActionContext(session=session, case=case, caller=caller, now=now), body)
     case.status = target.value
     case.updated_at = now
     session.flush()
@@ -90,7 +89,7 @@ def act(
     if not repository.bump_version(session, case_id=case.case_id, version=case.version):
         raise PreconditionFailed("案件已被修改 / the case changed meanwhile")
     session.expire(case, ["version"])
-    service.record(
+    events.record(
         session,
         case=case,
         caller=caller,
@@ -106,9 +105,7 @@ def _check_actor(session: Session, *, caller: Caller, case: GridCase, action: Ac
     if not any(workflow.may_act(actor, action) for actor in caller.actors_for(case)):
         names = ", ".join(sorted(workflow.actors_of(action)))
         raise Forbidden(f"操作 {action} 须由 {names} 执行 / action {action} is for {names}")
-    if action in LEAD_OFFICE_ACTIONS and not service.is_lead_liaison(
-        session, caller=caller, case=case
-    ):
+    if action in LEAD_OFFICE_ACTIONS and not is_lead_liaison(session, caller=caller, case=case):
         raise Forbidden(f"只有主办单位可以 {action} / only the lead office may {action}")
 
 
@@ -130,63 +127,6 @@ def _facts(session: Session, *, case: GridCase, action: Action) -> workflow.Fact
 # ----------------------------------------------------------------------------- the steps
 
 
-@dataclass
-class Step:
-    """What an action's step works with; the calendar and limits load only when needed."""
-
-    session: Session
-    case: GridCase
-    caller: Caller
-    now: datetime
-    _calendar: WorkCalendar | None = None
-
-    @property
-    def calendar(self) -> WorkCalendar:
-        if self._calendar is None:
-            self._calendar = calendar_service.work_calendar(self.session)
-        return self._calendar
-
-    def limits(self, field: str = "item_code") -> deadlines.Limits:
-        assert self.case.item_code is not None  # a registered case has its item (a CHECK)
-        return limits_of(catalog_item(self.session, code=self.case.item_code, field=field))
-
-    def due(self, start: datetime, limit: deadlines.Limit) -> datetime:
-        return deadlines.due(start, limit, calendar=self.calendar)
-
-    def start_handling_clock(self, start: datetime) -> None:
-        limits = self.limits()
-        self.set_handle_due(self.due(start, limits.handle), limits)
-
-    def set_handle_due(self, handle_due_at: datetime, limits: deadlines.Limits) -> None:
-        self.case.handle_due_at = handle_due_at
-        self.case.close_due_at = deadlines.close_due(handle_due_at, limits, calendar=self.calendar)
-
-    def send_to_offices(self, *, lead: str, assists: Sequence[str]) -> dict[str, Office]:
-        """Hand the case to a lead office and its assistants (dispatch and whistle alike).
-
-        Offices it had before are released; the handling clock starts now. Unknown codes are a
-        422 naming them. Returns the offices by code.
-        """
-        codes = [lead, *assists]
-        offices = repository.offices_by_code(self.session, codes)
-        unknown = [code for code in codes if code not in offices]
-        if unknown:
-            raise invalid(
-                "body", f"派出机构不存在：{', '.join(unknown)} / no office {', '.join(unknown)}"
-            )
-        repository.release_case_offices(self.session, case_id=self.case.case_id, at=self.now)
-        repository.add_case_offices(
-            self.session,
-            case_id=self.case.case_id,
-            offices=[(offices[lead].office_id, OfficeRole.LEAD.value)]
-            + [(offices[code].office_id, OfficeRole.ASSIST.value) for code in assists],
-            at=self.now,
-        )
-        self.case.dispatched_at = self.now
-        self.start_handling_clock(self.now)
-        return offices
-
-
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -195,11 +135,13 @@ def _note(body: Any) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_none=True)  # type: ignore[no-any-return]
 
 
-def _register(step: Step, body: RegisterBody) -> dict[str, Any]:
+def _register(step: ActionContext, body: RegisterBody) -> dict[str, Any]:
     case = step.case
     code = body.item_code or case.item_code
     if code is None:
-        raise invalid("body.item_code", "上报未含管理条目，立案须指定 / the report names no item")
+        raise invalid_field(
+            "body.item_code", "上报未含管理条目，立案须指定 / the report names no item"
+        )
     item = catalog_item(step.session, code=code, field="body.item_code")
     limits = limits_of(item)
     case.item_code = item.code
@@ -216,7 +158,7 @@ def _register(step: Step, body: RegisterBody) -> dict[str, Any]:
     }
 
 
-def _reject(step: Step, body: RejectBody) -> dict[str, Any]:
+def _reject(step: ActionContext, body: RejectBody) -> dict[str, Any]:
     case = step.case
     # The original must be another case the dispatcher sees: others' cases are not probed.
     if body.duplicate_of is not None and (
@@ -226,13 +168,13 @@ def _reject(step: Step, body: RejectBody) -> dict[str, Any]:
         )
         is None
     ):
-        raise invalid("body.duplicate_of", f"案件 {body.duplicate_of} 不存在 / no such case")
+        raise invalid_field("body.duplicate_of", f"案件 {body.duplicate_of} 不存在 / no such case")
     case.rejection_reason = RejectReason(body.reason).value
     case.duplicate_of_case_id = body.duplicate_of
     return _note(body)
 
 
-def _dispatch(step: Step, body: DispatchBody) -> dict[str, Any]:
+def _dispatch(step: ActionContext, body: DispatchBody) -> dict[str, Any]:
     session, case = step.session, step.case
     assert case.item_code is not None
     lon, lat = repository.point_of(session, case.case_id)
@@ -275,12 +217,12 @@ def _dispatch(step: Step, body: DispatchBody) -> dict[str, Any]:
     }
 
 
-def _accept(step: Step, body: ActionBody) -> dict[str, Any]:
+def _accept(step: ActionContext, body: ActionBody) -> dict[str, Any]:
     step.case.accepted_at = step.now
     return _note(body)
 
 
-def _return(step: Step, body: ReasonBody) -> dict[str, Any]:
+def _return(step: ActionContext, body: ReasonBody) -> dict[str, Any]:
     case = step.case
     office_id = repository.lead_office_id(step.session, case_id=case.case_id)
     repository.release_case_offices(step.session, case_id=case.case_id, at=step.now)
@@ -290,10 +232,10 @@ def _return(step: Step, body: ReasonBody) -> dict[str, Any]:
     return {**_note(body), "office_id": office_id}
 
 
-def _request_extension(step: Step, body: ExtensionRequestBody) -> dict[str, Any]:
+def _request_extension(step: ActionContext, body: ExtensionRequestBody) -> dict[str, Any]:
     case = step.case
     if case.handle_due_at is not None and body.until <= case.handle_due_at:
-        raise invalid(
+        raise invalid_field(
             "body.until",
             f"延期须晚于当前处置时限 {case.handle_due_at.isoformat()} / an extension must end "
             f"after the current deadline {case.handle_due_at.isoformat()}",
@@ -303,12 +245,12 @@ def _request_extension(step: Step, body: ExtensionRequestBody) -> dict[str, Any]
     return _note(body)
 
 
-def _approve_extension(step: Step, body: ExtensionApprovalBody) -> dict[str, Any]:
+def _approve_extension(step: ActionContext, body: ExtensionApprovalBody) -> dict[str, Any]:
     case = step.case
     until = body.until or case.requested_due_at
     assert until is not None  # a pending extension has its requested deadline
     if case.handle_due_at is not None and until <= case.handle_due_at:
-        raise invalid(
+        raise invalid_field(
             "body.until",
             f"新时限须晚于 {case.handle_due_at.isoformat()} / the new deadline must be after "
             f"{case.handle_due_at.isoformat()}",
@@ -319,23 +261,23 @@ def _approve_extension(step: Step, body: ExtensionApprovalBody) -> dict[str, Any
     return {**_note(body), "from": _iso(previous), "handle_due_at": _iso(case.handle_due_at)}
 
 
-def _decline(step: Step, body: ActionBody) -> dict[str, Any]:
+def _decline(step: ActionContext, body: ActionBody) -> dict[str, Any]:
     step.case.pending_request = step.case.requested_due_at = None
     return _note(body)
 
 
-def _request_suspension(step: Step, body: ReasonBody) -> dict[str, Any]:
+def _request_suspension(step: ActionContext, body: ReasonBody) -> dict[str, Any]:
     step.case.pending_request = Pending.SUSPENSION.value
     return _note(body)
 
 
-def _approve_suspension(step: Step, body: ActionBody) -> dict[str, Any]:
+def _approve_suspension(step: ActionContext, body: ActionBody) -> dict[str, Any]:
     step.case.pending_request = None
     repository.start_suspension(step.session, case_id=step.case.case_id, at=step.now)
     return _note(body)
 
 
-def _resume(step: Step, body: ActionBody) -> dict[str, Any]:
+def _resume(step: ActionContext, body: ActionBody) -> dict[str, Any]:
     case = step.case
     suspension = repository.end_suspension(step.session, case_id=case.case_id, at=step.now)
     # A suspension starts while handling, so it has its start and the handling deadline.
@@ -356,7 +298,7 @@ def _resume(step: Step, body: ActionBody) -> dict[str, Any]:
     }
 
 
-def _report_handled(step: Step, body: ReportHandledBody) -> dict[str, Any]:
+def _report_handled(step: ActionContext, body: ReportHandledBody) -> dict[str, Any]:
     case = step.case
     case.handled_at = step.now
     case.pending_request = case.requested_due_at = None  # a request is moot once handled
@@ -364,7 +306,7 @@ def _report_handled(step: Step, body: ReportHandledBody) -> dict[str, Any]:
     return {**_note(body), "verify_due_at": _iso(case.verify_due_at)}
 
 
-def _verify(step: Step, body: VerifyBody) -> dict[str, Any]:
+def _verify(step: ActionContext, body: VerifyBody) -> dict[str, Any]:
     result = Verification.PASSED if body.passed else Verification.FAILED
     step.case.verification = result.value
     # The deadline of this check, so that its timeliness is read from the event itself.
@@ -375,12 +317,12 @@ def _verify(step: Step, body: VerifyBody) -> dict[str, Any]:
     }
 
 
-def _close(step: Step, body: ActionBody) -> dict[str, Any]:
+def _close(step: ActionContext, body: ActionBody) -> dict[str, Any]:
     step.case.closed_at = step.now
     return _note(body)
 
 
-def _rework(step: Step, body: ReasonBody) -> dict[str, Any]:
+def _rework(step: ActionContext, body: ReasonBody) -> dict[str, Any]:
     case = step.case
     case.rework_count += 1
     case.verification = None
@@ -393,7 +335,7 @@ def _rework(step: Step, body: ReasonBody) -> dict[str, Any]:
     }
 
 
-def _evaluate(step: Step, body: EvaluateBody) -> dict[str, Any]:
+def _evaluate(step: ActionContext, body: EvaluateBody) -> dict[str, Any]:
     case = step.case
     case.satisfaction = body.satisfaction.value
     return {
@@ -429,7 +371,7 @@ def timeliness(case: GridCase, events: Sequence[CaseEvent]) -> dict[str, bool | 
     }
 
 
-STEPS: dict[Action, Callable[[Step, Any], dict[str, Any]]] = {
+STEPS: dict[Action, Callable[[ActionContext, Any], dict[str, Any]]] = {
     Action.REGISTER: _register,
     Action.REJECT: _reject,
     Action.DISPATCH: _dispatch,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridloop.cases import repository
-from gridloop.cases.service import Caller
+from gridloop.cases.callers import Caller
 from gridloop.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 
 TTL = timedelta(hours=24)

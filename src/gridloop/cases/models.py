@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -143,7 +143,7 @@ class GridCase(Base):
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
     # The point as the reporter sent it, before conversion to WGS-84.
     input_lon: Mapped[float] = mapped_column(Double)
     input_lat: Mapped[float] = mapped_column(Double)

@@ -1,9 +1,10 @@
-"""Case photos: recognised by content, re-encoded without EXIF, kept as files. No DB, no web.
+"""Case photos: who may add them when, how they are cleaned and where they are kept.
 
 A photo from the field carries the phone's EXIF: GPS position, device, owner. Re-encoding the
 pixels drops all of it (XMP and text chunks too); the picture is first turned the way its EXIF
 orientation asked, so nothing looks sideways afterwards. The file name says nothing: a `.jpg`
-that is not an image is refused.
+that is not an image is refused. Cleaned photos are kept as files under the photo folder, their
+rows in `case_photo`: at most 9 per step and handling round.
 """
 
 from __future__ import annotations
@@ -11,13 +12,31 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
-from gridloop.errors import InvalidPhoto, PhotoTooLarge
+from gridloop.cases import repository
+from gridloop.cases.callers import Caller, is_lead_liaison, visible_case
+from gridloop.cases.models import CasePhoto, PhotoStep
+from gridloop.cases.schemas import CasePhotoRead
+from gridloop.cases.workflow import Actor, Status
+from gridloop.config import get_settings
+from gridloop.errors import (
+    ActionNotAllowed,
+    Forbidden,
+    InvalidPhoto,
+    NotFound,
+    PhotoTooLarge,
+    TooManyPhotos,
+    invalid_field,
+)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_STEP = 9
@@ -115,3 +134,111 @@ def store(folder: Path, *, case_id: int, photo: CleanPhoto) -> str:
 
 def path_of(folder: Path, key: str) -> Path:
     return folder / key
+
+
+# ----------------------------------------------------------------------------- the case's photos
+
+
+def _photo_read(photo: CasePhoto) -> CasePhotoRead:
+    return CasePhotoRead(
+        photo_id=photo.case_photo_id,
+        step=PhotoStep(photo.step),
+        round=photo.round,
+        media_type=photo.media_type,
+        byte_size=photo.byte_size,
+        width=photo.width,
+        height=photo.height,
+        sha256=photo.sha256,
+        created_at=photo.created_at,
+        url=f"/cases/{photo.case_id}/photos/{photo.case_photo_id}",
+    )
+
+
+def case_photos(session: Session, *, caller: Caller, case_id: int) -> list[CasePhotoRead]:
+    visible_case(session, caller=caller, case_id=case_id)
+    return [_photo_read(photo) for photo in repository.photos(session, case_id=case_id)]
+
+
+def photo_file(
+    session: Session, *, caller: Caller, case_id: int, photo_id: int
+) -> tuple[Path, str]:
+    """The file and media type of a photo of a case the caller sees."""
+    visible_case(session, caller=caller, case_id=case_id)
+    photo = repository.get_photo(session, case_id=case_id, photo_id=photo_id)
+    path = None if photo is None else path_of(_photo_dir(), photo.storage_key)
+    if photo is None or path is None or not path.is_file():
+        raise NotFound("照片不存在 / No such photo")
+    return path, photo.media_type
+
+
+def _photo_dir() -> Path:
+    return get_settings().effective_photo_dir
+
+
+# Who takes the photos of each step, and in which status.
+PHOTO_TAKERS: dict[PhotoStep, tuple[Actor, Status]] = {
+    PhotoStep.BEFORE: (Actor.REPORTER, Status.REPORTED),
+    PhotoStep.AFTER: (Actor.LIAISON, Status.HANDLING),
+    PhotoStep.VERIFICATION: (Actor.INSPECTOR, Status.HANDLED),
+}
+
+
+def add_photos(
+    session: Session,
+    *,
+    caller: Caller,
+    case_id: int,
+    step: PhotoStep,
+    files: Sequence[tuple[str, BinaryIO]],
+    now: datetime,
+) -> list[CasePhotoRead]:
+    """Check, clean and keep the photos of one step, at most 9 per step and handling round.
+
+    Before-photos come from the reporter while the case is reported, after-photos from the lead
+    office while handling, verification photos from an inspector before the round is verified.
+    """
+    case = visible_case(session, caller=caller, case_id=case_id, for_update=True)
+    taker, status = PHOTO_TAKERS[step]
+    if taker not in caller.actors_for(case) or (
+        taker == Actor.LIAISON and not is_lead_liaison(session, caller=caller, case=case)
+    ):
+        raise Forbidden(f"无权上传 {step} 照片 / you may not add {step} photos to this case")
+    if case.status != status or (step == PhotoStep.VERIFICATION and case.verification is not None):
+        raise ActionNotAllowed(
+            f"案件状态为 {case.status}，不能上传 {step} 照片 / a case in status {case.status} "
+            f"takes no {step} photos"
+        )
+    if not files:
+        raise invalid_field("body.files", "至少一张照片 / at least one photo")
+    round_ = 0 if step == PhotoStep.BEFORE else case.rework_count
+    taken = repository.photo_count(session, case_id=case_id, step=step.value, round_=round_)
+    if taken + len(files) > MAX_PER_STEP:
+        raise TooManyPhotos(
+            f"每个环节最多 {MAX_PER_STEP} 张，已有 {taken} 张 / at most "
+            f"{MAX_PER_STEP} photos per step; {taken} already"
+        )
+    # One byte past the limit is enough to know a file is too large.
+    cleaned = [clean(file.read(MAX_BYTES + 1), name=name) for name, file in files]
+    folder = _photo_dir()
+    return [
+        _photo_read(
+            repository.add_photo(
+                session,
+                CasePhoto(
+                    case_id=case_id,
+                    step=step.value,
+                    round=round_,
+                    media_type=photo.media_type,
+                    byte_size=len(photo.data),
+                    width=photo.width,
+                    height=photo.height,
+                    sha256=photo.sha256,
+                    storage_key=store(folder, case_id=case_id, photo=photo),
+                    uploaded_by_user_id=caller.user_id,
+                    uploaded_by_api_key_id=caller.api_key_id,
+                    created_at=now,
+                ),
+            )
+        )
+        for photo in cleaned
+    ]

@@ -34,7 +34,8 @@ from gridloop.auth.dependencies import (
     intake_client,
     oauth2_scheme,
 )
-from gridloop.cases import actions, idempotency, service, whistle
+from gridloop.cases import actions, callers, filing, idempotency, photos, reads, whistle
+from gridloop.cases.callers import Caller
 from gridloop.cases.idempotency import StoredResponse
 from gridloop.cases.models import PhotoStep
 from gridloop.cases.schemas import (
@@ -50,7 +51,6 @@ from gridloop.cases.schemas import (
     CaseRead,
     WhistleRead,
 )
-from gridloop.cases.service import Caller
 from gridloop.cases.workflow import Action, actors_of
 from gridloop.db import SessionDep
 from gridloop.errors import (
@@ -81,6 +81,7 @@ ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-M
 
 
 def current_caller(
+    request: Request,
     session: SessionDep,
     token: Annotated[str | None, Security(oauth2_scheme)],
     key: IntakeKey,
@@ -89,10 +90,10 @@ def current_caller(
     """The intake client of `X-API-Key`, else the user of the bearer token."""
     client = intake_client(session, key)
     if client is not None:
-        return service.caller_for_client(client)
+        return callers.caller_for_client(client)
     if not token:
         raise Unauthorized()
-    return service.caller_for_user(session, user=current_user(session, token, at))
+    return callers.caller_for_user(session, user=current_user(request, session, token, at))
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -134,7 +135,7 @@ def _idempotent(
 
 
 def _etag(case: CaseRead) -> dict[str, str]:
-    return {"ETag": service.etag_of(case.case_id, case.version)}
+    return {"ETag": callers.etag_of(case.case_id, case.version)}
 
 
 # ----------------------------------------------------------------------------- filing
@@ -173,7 +174,7 @@ def file_case(
     """
 
     def run() -> StoredResponse:
-        filed = service.file_case(session, caller=caller, body=body, now=at)
+        filed = filing.file_case(session, caller=caller, body=body, now=at)
         headers = {**_etag(filed), "Location": f"/cases/{filed.case_id}"}
         return StoredResponse(201, filed.model_dump(mode="json"), headers)
 
@@ -246,11 +247,11 @@ def list_cases(
     office; auditor and admin — all; intake client — what it filed. GeoJSON with
     `Accept: application/geo+json` or `format=geojson`.
     """
-    items, next_after = service.list_cases(session, caller=caller, query=query, now=at)
+    items, next_after = reads.list_cases(session, caller=caller, query=query, now=at)
     if wants_geojson(query.format, request.headers.get("accept")):
         collection = {
             "type": "FeatureCollection",
-            "features": [service.case_feature(item) for item in items],
+            "features": [reads.case_feature(item) for item in items],
             "next_after": next_after,
         }
         return JSONResponse(collection, media_type=GEOJSON)
@@ -267,8 +268,8 @@ def read_case(
     case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now, response: Response
 ) -> CaseRead:
     """案件 / A case in the caller's scope, with its ETag."""
-    case = service.case_read(
-        session, case=service.visible_case(session, caller=caller, case_id=case_id), now=at
+    case = reads.case_read(
+        session, case=callers.visible_case(session, caller=caller, case_id=case_id), now=at
     )
     response.headers.update(_etag(case))
     return case
@@ -277,7 +278,7 @@ def read_case(
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))
 def case_events(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CaseEventRead]:
     """案件流转记录 / Every event of a case, in order."""
-    return service.case_events(session, caller=caller, case_id=case_id)
+    return reads.case_events(session, caller=caller, case_id=case_id)
 
 
 @router.get("/{case_id}/whistle", responses=problems(Unauthorized, NotFound, InvalidInput))
@@ -292,7 +293,7 @@ def case_whistle(case_id: CaseId, caller: CallerDep, session: SessionDep, at: No
 @router.get("/{case_id}/photos", responses=problems(Unauthorized, NotFound, InvalidInput))
 def case_photos(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CasePhotoRead]:
     """案件照片 / The photos of a case, by step and handling round."""
-    return service.case_photos(session, caller=caller, case_id=case_id)
+    return photos.case_photos(session, caller=caller, case_id=case_id)
 
 
 def _digest(upload: UploadFile) -> str:
@@ -337,7 +338,7 @@ def add_photos(
     """
 
     def run() -> StoredResponse:
-        added = service.add_photos(
+        added = photos.add_photos(
             session,
             caller=caller,
             case_id=case_id,
@@ -379,9 +380,7 @@ def photo(
     session: SessionDep,
 ) -> Response:
     """照片 / One photo, to those who may see its case."""
-    path, media_type = service.photo_file(
-        session, caller=caller, case_id=case_id, photo_id=photo_id
-    )
+    path, media_type = photos.photo_file(session, caller=caller, case_id=case_id, photo_id=photo_id)
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})
 
 
@@ -423,7 +422,7 @@ def _add_action_route(action: Action, body_model: type[ActionBody]) -> None:
                 if_match=if_match,
                 now=at,
             )
-            read = service.case_read(session, case=case, now=at)
+            read = reads.case_read(session, case=case, now=at)
             return StoredResponse(200, read.model_dump(mode="json"), _etag(read))
 
         return _idempotent(

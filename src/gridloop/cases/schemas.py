@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gridloop.calendar.worktime import parse_timezone
 from gridloop.cases.models import OfficeRole, PhotoStep, RejectReason, Satisfaction, Source
 from gridloop.cases.workflow import Action, Actor, Pending, Status, Verification
 from gridloop.catalog.models import Tier
@@ -15,7 +14,9 @@ from gridloop.catalog.schemas import ItemCode
 from gridloop.config import get_settings
 from gridloop.geo.crs import Crs
 from gridloop.geo.schemas import Point
+from gridloop.localtime import parse_timezone
 from gridloop.routing.schemas import AttributeKey, AttributeValue
+from gridloop.strict import IsoDateTime, JsonBool, QueryBool
 
 # Control characters (NUL above all) cannot be stored in PostgreSQL text; texts may break lines.
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -128,12 +129,12 @@ class ReasonBody(ActionBody):
 
 
 class ExtensionRequestBody(ActionBody):
-    until: AwareDatetime = Field(description="the handling deadline asked for")
+    until: IsoDateTime = Field(description="the handling deadline asked for")
     reason: Note
 
 
 class ExtensionApprovalBody(ActionBody):
-    until: AwareDatetime | None = Field(
+    until: IsoDateTime | None = Field(
         default=None, description="the new handling deadline; the one asked for when not given"
     )
     note: Note | None = None
@@ -144,7 +145,7 @@ class ReportHandledBody(ActionBody):
 
 
 class VerifyBody(ActionBody):
-    passed: bool = Field(description="核查通过 / the problem is solved")
+    passed: JsonBool = Field(description="核查通过 / the problem is solved")
     note: Note | None = None
 
 
@@ -153,8 +154,8 @@ class EvaluateBody(ActionBody):
 
     satisfaction: Satisfaction
     comment: Note | None = None
-    contacted: bool = Field(default=True, description="回访: the office contacted the reporter")
-    solved: bool = Field(default=True, description="回访: the reporter says it is solved")
+    contacted: JsonBool = Field(default=True, description="回访: the office contacted the reporter")
+    solved: JsonBool = Field(default=True, description="回访: the reporter says it is solved")
 
 
 # ----------------------------------------------------------------------------- reads
@@ -243,9 +244,11 @@ class CaseQuery(BaseModel):
     office_code: OfficeCode | None = Field(default=None, description="dispatched to this office")
     item_code: ItemCode | None = None
     source: Source | None = None
-    overdue: bool | None = Field(default=None, description="the current step's deadline passed")
-    reported_from: AwareDatetime | None = None
-    reported_to: AwareDatetime | None = Field(default=None, description="exclusive")
+    overdue: QueryBool | None = Field(
+        default=None, description="the current step's deadline passed"
+    )
+    reported_from: IsoDateTime | None = None
+    reported_to: IsoDateTime | None = Field(default=None, description="exclusive")
     bbox: (
         Annotated[
             str,

@@ -1,5 +1,8 @@
 """The deadline sweeper (督办): one `overdue` event per missed deadline, however many run.
 
+Each pass also forgets idempotency keys past their 24 hours, and login failures that can no
+longer slow or lock anyone, so that neither table only grows.
+
 `sweep` is one pass in the caller's transaction. The database decides what is new (the key of
 `case_overdue`), so `gridloop sweep` from cron, the loop of every server worker and a manual run
 may all overlap. `SweeperThread` is the loop `serve` starts (`sweep_interval_seconds`; 0 stops
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,8 +23,10 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridloop import metrics
+from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
-from gridloop.cases import repository
+from gridloop.cases import idempotency, repository
 from gridloop.cases.models import Deadline
 from gridloop.config import get_settings
 from gridloop.db import get_sessionmaker
@@ -30,24 +36,35 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SweepResult:
-    """What one pass reported: (case_id, deadline) pairs."""
+    """What one pass did: the (case_id, deadline) pairs it reported, the keys it forgot."""
 
     overdue: list[tuple[int, Deadline]] = field(default_factory=list)
+    purged_keys: int = 0
 
     def __str__(self) -> str:
+        purged = f"; expired idempotency keys purged: {self.purged_keys}"
         if not self.overdue:
-            return "overdue: none new"
+            return "overdue: none new" + purged
         counts = Counter(deadline for _, deadline in self.overdue)
         parts = ", ".join(
             f"{deadline} {counts[deadline]}" for deadline in Deadline if counts[deadline]
         )
-        return f"overdue: {len(self.overdue)} new events ({parts})"
+        return f"overdue: {len(self.overdue)} new events ({parts})" + purged
 
 
 def sweep(session: Session, *, now: datetime) -> SweepResult:
-    """Append an `overdue` event for each running deadline missed by `now`, once."""
+    """Append an `overdue` event for each running deadline missed by `now`, once, and forget
+    the idempotency keys expired by then.
+    """
     rows = repository.mark_overdue(session, now=now)
-    return SweepResult(overdue=[(row.case_id, Deadline(row.deadline)) for row in rows])
+    metrics.SWEEP_LAST_RUN.set(time.time())
+    metrics.SWEEP_LAST_OVERDUE.set(len(rows))
+    metrics.SWEEP_OVERDUE.inc(len(rows))
+    purged = idempotency.purge_idempotency_keys(session, now=now)
+    auth_service.forget_old_login_failures(session, now=now)
+    return SweepResult(
+        overdue=[(row.case_id, Deadline(row.deadline)) for row in rows], purged_keys=purged
+    )
 
 
 class SweeperThread(threading.Thread):
@@ -71,7 +88,7 @@ class SweeperThread(threading.Thread):
             try:
                 with self._sessions().begin() as session:
                     result = sweep(session, now=self._clock())
-                if result.overdue:
+                if result.overdue or result.purged_keys:
                     log.info("%s", result)
             except Exception:  # a failed pass must not end the loop; the next one retries
                 log.exception("deadline sweep failed")

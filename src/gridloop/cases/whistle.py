@@ -10,29 +10,29 @@ the case at all (404).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridloop.cases import repository, service
+from gridloop.cases import repository
+from gridloop.cases.action_context import ActionContext
+from gridloop.cases.callers import Caller, visible_case
 from gridloop.cases.schemas import NoteBody, SummonsRead, WhistleBody, WhistleRead
-from gridloop.cases.service import Caller, invalid
-from gridloop.errors import ActionNotAllowed
+from gridloop.errors import ActionNotAllowed, invalid_field
 from gridloop.org import service as org_service
 
-if TYPE_CHECKING:
-    from gridloop.cases.actions import Step
 
-
-def whistle_step(step: Step, body: WhistleBody) -> dict[str, Any]:
+def whistle_step(step: ActionContext, body: WhistleBody) -> dict[str, Any]:
     session, case = step.session, step.case
     codes = body.office_codes or _covering(step, body.department_types or [])
     codes = list(dict.fromkeys(codes))
     if len(codes) < 2:
-        raise invalid("body", "吹哨须召集至少两个单位 / a whistle summons at least two offices")
+        raise invalid_field(
+            "body", "吹哨须召集至少两个单位 / a whistle summons at least two offices"
+        )
     lead = body.lead_office_code or codes[0]
     if lead not in codes:
-        raise invalid(
+        raise invalid_field(
             "body.lead_office_code",
             f"主办单位 {lead} 不在召集之列 / the lead office {lead} is not among those summoned",
         )
@@ -54,13 +54,13 @@ def whistle_step(step: Step, body: WhistleBody) -> dict[str, Any]:
     }
 
 
-def _covering(step: Step, department_types: list[str]) -> list[str]:
+def _covering(step: ActionContext, department_types: list[str]) -> list[str]:
     """The offices of these department types whose jurisdiction covers the case's point."""
     lon, lat = repository.point_of(step.session, step.case.case_id)
     covering = org_service.offices_covering(step.session, lon=lon, lat=lat)
     missing = [kind for kind in department_types if kind not in covering]
     if missing:
-        raise invalid(
+        raise invalid_field(
             "body.department_types",
             f"案件位置无 {', '.join(missing)} 的派出机构 / no office of {', '.join(missing)} "
             "covers the case's point",
@@ -68,7 +68,7 @@ def _covering(step: Step, department_types: list[str]) -> list[str]:
     return [covering[kind].code for kind in department_types]
 
 
-def report_in_step(step: Step, body: NoteBody) -> dict[str, Any]:
+def report_in_step(step: ActionContext, body: NoteBody) -> dict[str, Any]:
     session, case, caller = step.session, step.case, step.caller
     office_id = None if caller.user is None else caller.user.office_id
     summons = (
@@ -108,7 +108,7 @@ def _lateness(
 
 def whistle_read(session: Session, *, caller: Caller, case_id: int, now: datetime) -> WhistleRead:
     """The summons of a case the caller sees, with each office's lateness."""
-    service.visible_case(session, caller=caller, case_id=case_id)
+    visible_case(session, caller=caller, case_id=case_id)
     items = []
     for row in repository.summons(session, case_id=case_id):
         summons = row.CaseSummons

@@ -53,7 +53,7 @@ class TimeUnit(StrEnum):
     NATURAL_DAYS = "natural_days"  # 自然日
 
 
-class Step(StrEnum):
+class TimedStep(StrEnum):
     """The steps of the loop that carry a time limit."""
 
     REGISTER = "register"  # 立案
@@ -67,7 +67,7 @@ def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({quoted})"
 
 
-def _limit_check(step: Step) -> CheckConstraint:
+def _limit_check(step: TimedStep) -> CheckConstraint:
     return CheckConstraint(
         f"{step}_limit_value > 0 AND {_in(f'{step}_limit_unit', TimeUnit)}",
         name=f"{step}_limit_valid",
@@ -113,7 +113,7 @@ class Item(CreatedAtMixin, Base):
         CheckConstraint(
             _in("default_department_type", DEPARTMENT_TYPES), name="department_type_known"
         ),
-        *(_limit_check(step) for step in Step),
+        *(_limit_check(step) for step in TimedStep),
         ForeignKeyConstraint(
             ["kind", "big_class_code"], ["catalog_big_class.kind", "catalog_big_class.code"]
         ),

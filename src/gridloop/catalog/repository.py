@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gridloop.catalog.models import BigClass, Item, Step
+from gridloop.catalog.models import BigClass, Item, TimedStep
 from gridloop.catalog.schemas import ItemQuery
 
 
@@ -39,7 +39,7 @@ def item(session: Session, *, code: str) -> Item | None:
 # deadline needs, without loading the whole item.
 ITEM_LIMITS = select(
     Item.retired_at,
-    *(getattr(Item, f"{step}_limit_{part}") for step in Step for part in ("value", "unit")),
+    *(getattr(Item, f"{step}_limit_{part}") for step in TimedStep for part in ("value", "unit")),
 ).where(Item.code == bindparam("code"))
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from gridloop.catalog.departments import DepartmentType
 from gridloop.catalog.models import ItemKind, Tier, TimeUnit
+from gridloop.strict import JsonBool, QueryBool
 
 # Control characters (NUL above all) cannot be stored in PostgreSQL text; texts may break lines.
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -87,7 +88,7 @@ class ItemCreate(BaseModel):
         "C a district department; D joint handling"
     )
     default_department_type: DepartmentType
-    urgent: bool = False
+    urgent: JsonBool = False
     limits: Limits
     filing_condition: ConditionText = Field(description="立案条件")
     closing_standard: ConditionText = Field(description="结案标准")
@@ -101,7 +102,7 @@ class ItemUpdate(BaseModel):
     name: Name | None = None
     tier: Tier | None = None
     default_department_type: DepartmentType | None = None
-    urgent: bool | None = None
+    urgent: JsonBool | None = None
     limits: LimitsUpdate | None = None
     filing_condition: ConditionText | None = None
     closing_standard: ConditionText | None = None
@@ -146,7 +147,7 @@ class ItemQuery(BaseModel):
         description="a keyword found in the name, the filing condition or the closing standard",
         examples=["井盖"],
     )
-    include_retired: bool = False
+    include_retired: QueryBool = False
     after: ItemCode | None = Field(default=None, description="item code to start after")
     limit: int = Field(default=100, ge=1, le=500)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.catalog import repository
 from gridloop.catalog.departments import DEPARTMENT_TYPES, DepartmentType
-from gridloop.catalog.models import KIND_LETTER, Item, ItemKind, Step, Tier, TimeUnit
+from gridloop.catalog.models import KIND_LETTER, Item, ItemKind, Tier, TimedStep, TimeUnit
 from gridloop.catalog.schemas import (
     BigClassRead,
     ItemCreate,
@@ -62,7 +62,7 @@ def _limits(row: Any) -> Limits:
                 value=getattr(row, f"{step}_limit_value"),
                 unit=TimeUnit(getattr(row, f"{step}_limit_unit")),
             )
-            for step in Step
+            for step in TimedStep
         }
     )
 
@@ -147,29 +147,7 @@ def create_item(session: Session, *, item: ItemCreate) -> ItemRead:
     """Create an item; its kind and class codes must agree with its code (else InvalidInput),
     its big class must exist, and a code already taken, even by a retired item, is a Conflict.
     """
-    letter = KIND_LETTER[item.kind]
-    problems: list[ProblemItem] = []
-    if item.code[0] != letter:
-        problems.append(
-            _problem(
-                "kind",
-                f"种类 {item.kind} 的编码应以 {letter} 开头 / "
-                f"kind {item.kind} needs a code starting with {letter}, not {item.code[0]}",
-            )
-        )
-    for field, expected in (
-        ("big_class_code", item.code[1:3]),
-        ("small_class_code", item.code[3:5]),
-    ):
-        given = getattr(item, field)
-        if given != expected:
-            problems.append(
-                _problem(
-                    field,
-                    f"与编码 {item.code} 不符，应为 {expected} / "
-                    f"{given} disagrees with code {item.code}, expected {expected}",
-                )
-            )
+    problems = _code_problems(item)
     big_class = repository.big_class(session, kind=item.kind.value, code=item.big_class_code)
     if big_class is None:
         problems.append(
@@ -205,6 +183,34 @@ def create_item(session: Session, *, item: ItemCreate) -> ItemRead:
             raise _taken(item.code) from exc
         raise
     return item_read(row)
+
+
+def _code_problems(item: ItemCreate) -> list[ProblemItem]:
+    """An item code spells its kind letter, big class and small class: they must agree."""
+    letter = KIND_LETTER[item.kind]
+    problems: list[ProblemItem] = []
+    if item.code[0] != letter:
+        problems.append(
+            _problem(
+                "kind",
+                f"种类 {item.kind} 的编码应以 {letter} 开头 / "
+                f"kind {item.kind} needs a code starting with {letter}, not {item.code[0]}",
+            )
+        )
+    for field, expected in (
+        ("big_class_code", item.code[1:3]),
+        ("small_class_code", item.code[3:5]),
+    ):
+        given = getattr(item, field)
+        if given != expected:
+            problems.append(
+                _problem(
+                    field,
+                    f"与编码 {item.code} 不符，应为 {expected} / "
+                    f"{given} disagrees with code {item.code}, expected {expected}",
+                )
+            )
+    return problems
 
 
 def update_item(session: Session, *, code: str, changes: ItemUpdate, at: datetime) -> ItemRead:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from gridloop.db import Base
 
 
-def multipolygon(*, nullable: bool = False) -> Any:
+def multipolygon(*, nullable: bool = False) -> MappedColumn[Any]:
     return mapped_column(
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=nullable
     )
@@ -38,7 +38,7 @@ class District(Base):
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    geom: Mapped[Any] = multipolygon(nullable=True)
+    geom: Mapped[WKBElement | None] = multipolygon(nullable=True)
 
 
 class Street(Base):
@@ -52,7 +52,7 @@ class Street(Base):
     code: Mapped[str] = mapped_column(String(9), primary_key=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
     name: Mapped[str] = mapped_column(Text)
-    geom: Mapped[Any] = multipolygon()
+    geom: Mapped[WKBElement] = multipolygon()
 
 
 class Community(Base):
@@ -66,7 +66,7 @@ class Community(Base):
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     street_code: Mapped[str] = mapped_column(ForeignKey("street.code"), index=True)
     name: Mapped[str] = mapped_column(Text)
-    geom: Mapped[Any] = multipolygon()
+    geom: Mapped[WKBElement] = multipolygon()
 
 
 class ResponsibilityGrid(Base):
@@ -81,7 +81,7 @@ class ResponsibilityGrid(Base):
     street_code: Mapped[str] = mapped_column(ForeignKey("street.code"), index=True)
     name: Mapped[str] = mapped_column(Text)
     # The union of its unit grids, kept for maps and bbox queries.
-    geom: Mapped[Any] = multipolygon(nullable=True)
+    geom: Mapped[WKBElement | None] = multipolygon(nullable=True)
 
 
 class UnitGrid(Base):
@@ -100,4 +100,4 @@ class UnitGrid(Base):
     responsibility_grid_code: Mapped[str | None] = mapped_column(
         ForeignKey("responsibility_grid.code", ondelete="SET NULL"), index=True
     )
-    geom: Mapped[Any] = multipolygon()
+    geom: Mapped[WKBElement] = multipolygon()

@@ -1,37 +1,91 @@
-"""SQL of the grid map: staging and checking imports, upserts, locate, layer pages."""
+"""SQL of the grid map: staging and checking imports, upserts, locate, layer pages.
+
+An import is first copied into a temporary stage table so that the database checks it as a set
+(parents, overlaps, members) before anything is written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-import shapely
-from sqlalchemy import Row, text
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    Index,
+    Integer,
+    Label,
+    MetaData,
+    Row,
+    Select,
+    Table,
+    Text,
+    and_,
+    any_,
+    exists,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable, DropTable
 
-from gridloop.geo.layers import LayerSpec
+from gridloop.db import Base
+from gridloop.geo import geojson
+from gridloop.geo.layers import Layer, LayerSpec
+from gridloop.geo.models import District, ResponsibilityGrid, Street, UnitGrid
 from gridloop.geo.validation import ParsedFeature
 
-STAGE = "geo_import_stage"
+# The stage lives for one transaction; it is not part of the schema the migrations build.
+STAGE = Table(
+    "geo_import_stage",
+    MetaData(),
+    Column("idx", Integer, primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("parent_code", Text, nullable=False),
+    Column("name", Text),
+    Column("geom", Geometry("MULTIPOLYGON", srid=geojson.SRID, spatial_index=False)),
+    Column("members", ARRAY(Text)),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+_STAGE_GEOM_INDEX = Index("geo_import_stage_geom", STAGE.c.geom, postgresql_using="gist")
+# Copying rows in is the driver's COPY, much faster than an INSERT per feature.
+_COPY = f"COPY {STAGE.name} (idx, code, parent_code, name, geom, members) FROM STDIN"
+
+
+def _table(name: str) -> Table:
+    """A grid map table by name (a LayerSpec names its tables)."""
+    return Base.metadata.tables[name]
+
+
+_DISTRICT = _table(District.__tablename__)
+_UNIT_GRID = _table(UnitGrid.__tablename__)
+_GRIDS = _table(ResponsibilityGrid.__tablename__)
+
+
+def _members() -> Any:
+    """The stage's member codes, one row each: `unnest(members) AS m(code)`."""
+    return func.unnest(STAGE.c.members).table_valued("code").render_derived(name="m")
 
 
 def stage(session: Session, features: Sequence[ParsedFeature]) -> None:
     """Copy the features into a temporary table, so the database can check them as a set."""
-    session.execute(
-        text(
-            f"CREATE TEMP TABLE {STAGE} (idx int PRIMARY KEY, code text NOT NULL UNIQUE, "
-            "parent_code text NOT NULL, name text, geom geometry(MultiPolygon, 4326), "
-            "members text[]) ON COMMIT DROP"
-        )
-    )
-    raw = session.connection().connection.driver_connection
+    connection = session.connection()
+    # The table alone: its GiST index is built after the copy, at once rather than row by row.
+    connection.execute(CreateTable(STAGE))
+    raw = connection.connection.driver_connection
     assert raw is not None
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(
-            f"COPY {STAGE} (idx, code, parent_code, name, geom, members) FROM STDIN"
-        ) as copy,
-    ):
+    with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
         for feature in features:
             members = feature.extra.get("unit_grid_codes")
             copy.write_row(
@@ -40,117 +94,123 @@ def stage(session: Session, features: Sequence[ParsedFeature]) -> None:
                     feature.code,
                     feature.parent_code,
                     feature.name,
-                    None if feature.geometry is None else _ewkb_hex(feature.geometry),
+                    None if feature.geometry is None else geojson.ewkb_hex(feature.geometry),
                     [str(code) for code in members] if isinstance(members, list) else None,
                 )
             )
-    session.execute(text(f"CREATE INDEX ON {STAGE} USING gist (geom)"))
-    session.execute(text(f"ANALYZE {STAGE}"))
-
-
-def _ewkb_hex(geometry: Any) -> str:
-    return str(shapely.to_wkb(shapely.set_srid(geometry, 4326), hex=True, include_srid=True))
+    _STAGE_GEOM_INDEX.create(connection)
+    session.execute(text(f"ANALYZE {STAGE.name}"))
 
 
 def drop_stage(session: Session) -> None:
-    session.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+    session.execute(DropTable(STAGE, if_exists=True))
+
+
+def _rows(session: Session, statement: Select[Any]) -> list[Row[Any]]:
+    return list(session.execute(statement))
 
 
 def missing_parents(session: Session, spec: LayerSpec) -> list[Row[Any]]:
-    return list(
-        session.execute(
-            text(
-                f"SELECT s.idx, s.parent_code FROM {STAGE} s "
-                f"LEFT JOIN {spec.parent_table} p ON p.code = s.parent_code "
-                "WHERE p.code IS NULL ORDER BY s.idx"
-            )
-        )
+    parent = _table(spec.parent_table)
+    statement = (
+        select(STAGE.c.idx, STAGE.c.parent_code)
+        .select_from(STAGE.outerjoin(parent, parent.c.code == STAGE.c.parent_code))
+        .where(parent.c.code.is_(None))
+        .order_by(STAGE.c.idx)
     )
+    return _rows(session, statement)
 
 
 def outside_parent(session: Session, spec: LayerSpec) -> list[Row[Any]]:
-    return list(
-        session.execute(
-            text(
-                f"SELECT s.idx, s.parent_code FROM {STAGE} s "
-                f"JOIN {spec.parent_table} p ON p.code = s.parent_code "
-                "WHERE NOT ST_CoveredBy(s.geom, p.geom) ORDER BY s.idx"
-            )
-        )
+    parent = _table(spec.parent_table)
+    statement = (
+        select(STAGE.c.idx, STAGE.c.parent_code)
+        .join(parent, parent.c.code == STAGE.c.parent_code)
+        .where(not_(func.ST_CoveredBy(STAGE.c.geom, parent.c.geom)))
+        .order_by(STAGE.c.idx)
     )
+    return _rows(session, statement)
 
 
 def overlapping_existing(session: Session, spec: LayerSpec) -> list[Row[Any]]:
     """Features whose interior meets a stored tile that this file does not replace."""
-    return list(
-        session.execute(
-            text(
-                f"SELECT s.idx, e.code FROM {STAGE} s JOIN {spec.table} e "
-                "ON e.geom && s.geom AND ST_Relate(e.geom, s.geom, 'T********') "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {STAGE} r WHERE r.code = e.code) "
-                "ORDER BY s.idx, e.code"
-            )
-        )
+    stored = _table(spec.table)
+    replaced = STAGE.alias("r")
+    meets = and_(
+        stored.c.geom.op("&&")(STAGE.c.geom),
+        func.ST_Relate(stored.c.geom, STAGE.c.geom, "T********"),
     )
+    statement = (
+        select(STAGE.c.idx, stored.c.code)
+        .join(stored, meets)
+        .where(~exists().where(replaced.c.code == stored.c.code))
+        .order_by(STAGE.c.idx, stored.c.code)
+    )
+    return _rows(session, statement)
 
 
 def children_left_outside(session: Session, spec: LayerSpec, child_table: str) -> list[Row[Any]]:
     """Stored children that a replaced geometry would no longer cover."""
-    return list(
-        session.execute(
-            text(
-                f"SELECT s.idx, c.code FROM {STAGE} s JOIN {child_table} c "
-                f"ON c.{spec.table}_code = s.code WHERE NOT ST_CoveredBy(c.geom, s.geom) "
-                "ORDER BY s.idx, c.code"
-            )
-        )
+    child = _table(child_table)
+    statement = (
+        select(STAGE.c.idx, child.c.code)
+        .join(child, child.c[f"{spec.table}_code"] == STAGE.c.code)
+        .where(not_(func.ST_CoveredBy(child.c.geom, STAGE.c.geom)))
+        .order_by(STAGE.c.idx, child.c.code)
     )
+    return _rows(session, statement)
 
 
 def bad_members(session: Session) -> list[Row[Any]]:
     """Unit grids named by a responsibility grid that are missing or in another street."""
-    return list(
-        session.execute(
-            text(
-                f"SELECT s.idx, m.code FROM {STAGE} s CROSS JOIN LATERAL unnest(s.members) "
-                "AS m(code) LEFT JOIN unit_grid u ON u.code = m.code "
-                "WHERE u.code IS NULL OR u.street_code <> s.parent_code ORDER BY s.idx, m.code"
-            )
-        )
+    member = _members()
+    unit = _UNIT_GRID
+    statement = (
+        select(STAGE.c.idx, member.c.code)
+        .select_from(STAGE.join(member, true()).outerjoin(unit, unit.c.code == member.c.code))
+        .where(or_(unit.c.code.is_(None), unit.c.street_code != STAGE.c.parent_code))
+        .order_by(STAGE.c.idx, member.c.code)
     )
+    return _rows(session, statement)
 
 
 def repeated_members(session: Session) -> list[Row[Any]]:
-    return list(
-        session.execute(
-            text(
-                f"SELECT max(s.idx) AS idx, m.code FROM {STAGE} s "
-                "CROSS JOIN LATERAL unnest(s.members) AS m(code) "
-                "GROUP BY m.code HAVING count(*) > 1 ORDER BY 1, 2"
-            )
-        )
+    member = _members()
+    last = func.max(STAGE.c.idx)
+    statement = (
+        select(last.label("idx"), member.c.code)
+        .select_from(STAGE.join(member, true()))
+        .group_by(member.c.code)
+        .having(func.count() > 1)
+        .order_by(last, member.c.code)
     )
+    return _rows(session, statement)
 
 
 def upsert_districts(session: Session, districts: dict[str, str]) -> None:
-    for code, name in districts.items():
-        session.execute(
-            text(
-                "INSERT INTO district (code, name) VALUES (:code, :name) "
-                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
-            ),
-            {"code": code, "name": name},
+    if not districts:
+        return
+    statement = insert(_DISTRICT).values(
+        [{"code": code, "name": name} for code, name in districts.items()]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_DISTRICT.c.code], set_={"name": statement.excluded.name}
         )
+    )
 
 
 def refresh_district_geometry(session: Session, codes: Sequence[str]) -> None:
-    session.execute(
-        text(
-            "UPDATE district d SET geom = (SELECT ST_Multi(ST_Union(s.geom)) FROM street s "
-            "WHERE s.district_code = d.code) WHERE d.code = ANY(:codes)"
-        ),
-        {"codes": list(codes)},
+    union = (
+        select(func.ST_Multi(func.ST_Union(Street.geom)))
+        .where(Street.district_code == _DISTRICT.c.code)
+        .scalar_subquery()
     )
+    session.execute(update(_DISTRICT).where(_DISTRICT.c.code.in_(list(codes))).values(geom=union))
+
+
+# Whether ON CONFLICT inserted the row rather than updated it: a fresh row has no xmax.
+_CREATED: Label[bool] = literal_column("xmax = 0").label("created")
 
 
 def upsert_tiles(session: Session, spec: LayerSpec) -> tuple[set[str], set[str]]:
@@ -158,20 +218,25 @@ def upsert_tiles(session: Session, spec: LayerSpec) -> tuple[set[str], set[str]]
 
     Returns the codes created and the codes updated.
     """
-    parent = spec.parent_property
-    columns = ["code", parent, "geom"] + (["name"] if spec.named else [])
-    values = ["s.code", "s.parent_code", "s.geom"] + (["s.name"] if spec.named else [])
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
-    distinct = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns[1:])
+    tiles = _table(spec.table)
+    columns = ["code", spec.parent_property, "geom"] + (["name"] if spec.named else [])
+    staged = [STAGE.c.code, STAGE.c.parent_code, STAGE.c.geom]
+    if spec.named:
+        staged.append(STAGE.c.name)
+    statement = insert(tiles).from_select(columns, select(*staged).order_by(STAGE.c.code))
+    changed = columns[1:]
     rows = session.execute(
-        text(
-            f"INSERT INTO {spec.table} AS t ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM {STAGE} s ORDER BY s.code "
-            f"ON CONFLICT (code) DO UPDATE SET {assignments} WHERE {distinct} "
-            "RETURNING t.code, (t.xmax = 0) AS created"
-        )
+        statement.on_conflict_do_update(
+            index_elements=[tiles.c.code],
+            set_={name: statement.excluded[name] for name in changed},
+            where=_any_differs(tiles, statement.excluded, changed),
+        ).returning(tiles.c.code, _CREATED)
     )
     return _split_created(rows)
+
+
+def _any_differs(table: Table, excluded: Any, names: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in names))
 
 
 def _split_created(rows: Any) -> tuple[set[str], set[str]]:
@@ -183,48 +248,72 @@ def _split_created(rows: Any) -> tuple[set[str], set[str]]:
 
 
 def upsert_responsibility_grids(session: Session) -> tuple[set[str], set[str]]:
+    grids = _GRIDS
+    statement = insert(grids).from_select(
+        ["code", "street_code", "name"],
+        select(STAGE.c.code, STAGE.c.parent_code, STAGE.c.name),
+    )
+    changed = ["street_code", "name"]
     rows = session.execute(
-        text(
-            "INSERT INTO responsibility_grid AS t (code, street_code, name) "
-            f"SELECT s.code, s.parent_code, s.name FROM {STAGE} s "
-            "ON CONFLICT (code) DO UPDATE SET street_code = EXCLUDED.street_code, "
-            "name = EXCLUDED.name WHERE t.street_code IS DISTINCT FROM EXCLUDED.street_code "
-            "OR t.name IS DISTINCT FROM EXCLUDED.name "
-            "RETURNING t.code, (t.xmax = 0) AS created"
-        )
+        statement.on_conflict_do_update(
+            index_elements=[grids.c.code],
+            set_={name: statement.excluded[name] for name in changed},
+            where=_any_differs(grids, statement.excluded, changed),
+        ).returning(grids.c.code, _CREATED)
     )
     created, updated = _split_created(rows)
-    # A unit grid belongs to one responsibility grid: the file's membership replaces the old.
+    _regroup_unit_grids(session)
+    regrouped = _refresh_grid_geometry(session)
+    return created, (updated | regrouped) - created
+
+
+def _regroup_unit_grids(session: Session) -> None:
+    """A unit grid belongs to one responsibility grid: the file's membership replaces the old."""
+    unit = _UNIT_GRID
     session.execute(
-        text(
-            "UPDATE unit_grid u SET responsibility_grid_code = NULL "
-            f"FROM {STAGE} s WHERE u.responsibility_grid_code = s.code "
-            "AND NOT (u.code = ANY(s.members))"
+        update(unit)
+        .where(
+            unit.c.responsibility_grid_code == STAGE.c.code,
+            not_(unit.c.code == any_(STAGE.c.members)),
         )
+        .values(responsibility_grid_code=None)
     )
     session.execute(
-        text(
-            "UPDATE unit_grid u SET responsibility_grid_code = s.code "
-            f"FROM {STAGE} s WHERE u.code = ANY(s.members) "
-            "AND u.responsibility_grid_code IS DISTINCT FROM s.code"
+        update(unit)
+        .where(
+            unit.c.code == any_(STAGE.c.members),
+            unit.c.responsibility_grid_code.is_distinct_from(STAGE.c.code),
         )
+        .values(responsibility_grid_code=STAGE.c.code)
     )
-    regrouped = session.execute(
-        text(
-            "UPDATE responsibility_grid r SET geom = sub.geom FROM ("
-            "SELECT u.responsibility_grid_code AS code, ST_Multi(ST_Union(u.geom)) AS geom "
-            f"FROM unit_grid u JOIN {STAGE} s ON s.code = u.responsibility_grid_code "
-            "GROUP BY u.responsibility_grid_code) sub "
-            "WHERE r.code = sub.code AND r.geom IS DISTINCT FROM sub.geom RETURNING r.code"
+
+
+def _refresh_grid_geometry(session: Session) -> set[str]:
+    """Each staged responsibility grid's geometry as the union of its unit grids; the changed."""
+    unit, grids = _UNIT_GRID, _GRIDS
+    unions = (
+        select(
+            unit.c.responsibility_grid_code.label("code"),
+            func.ST_Multi(func.ST_Union(unit.c.geom)).label("geom"),
         )
+        .join(STAGE, STAGE.c.code == unit.c.responsibility_grid_code)
+        .group_by(unit.c.responsibility_grid_code)
+        .subquery("sub")
+    )
+    changed = session.execute(
+        update(grids)
+        .where(grids.c.code == unions.c.code, grids.c.geom.is_distinct_from(unions.c.geom))
+        .values(geom=unions.c.geom)
+        .returning(grids.c.code)
     ).scalars()
-    return created, (updated | set(regrouped)) - created
+    return set(changed)
 
 
 # The covering grids are found first, alone and through the GiST index: the planner then reuses
 # one generic plan instead of re-planning a five-table join on every call (which cost more than
 # the lookup). MATERIALIZED keeps `ORDER BY code LIMIT 1` from tempting it into walking the
-# primary key and testing every grid, as it does on a table without statistics.
+# primary key and testing every grid, as it does on a table without statistics. Written as SQL:
+# the plan is the point here, and the text says it plainly.
 LOCATE_SQL = text(
     """
     WITH covering AS MATERIALIZED (
@@ -260,48 +349,53 @@ def layer_page(
     code: str | None = None,
 ) -> list[Row[Any]]:
     """Features of a layer in code order, as GeoJSON text, after a code (keyset paging)."""
-    conditions = ["geom IS NOT NULL"]
-    params: dict[str, Any] = {"limit": limit}
+    layer = _table(spec.table)
+    statement = (
+        select(*_layer_columns(spec, layer))
+        .where(layer.c.geom.is_not(None))
+        .order_by(layer.c.code)
+        .limit(limit)
+    )
     if after is not None:
-        conditions.append("code > :after")
-        params["after"] = after
+        statement = statement.where(layer.c.code > after)
     if code is not None:
-        conditions.append("code = :code")
-        params["code"] = code
+        statement = statement.where(layer.c.code == code)
     if bbox is not None:
-        conditions.append("geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)")
-        params.update(zip(("west", "south", "east", "north"), bbox, strict=True))
-    extra = ", members" if spec.layer == "responsibility-grids" else ""
-    name = "name" if spec.named else "NULL AS name"
-    parent = spec.parent_property
-    source = spec.table
-    if extra:
-        source = (
-            "(SELECT r.*, ARRAY(SELECT u.code FROM unit_grid u "
-            "WHERE u.responsibility_grid_code = r.code ORDER BY u.code) AS members "
-            "FROM responsibility_grid r) AS layer"
+        envelope = func.ST_MakeEnvelope(*bbox, geojson.SRID)
+        statement = statement.where(layer.c.geom.op("&&")(envelope))
+    return _rows(session, statement)
+
+
+def _layer_columns(spec: LayerSpec, layer: Table) -> list[Any]:
+    columns: list[Any] = [
+        layer.c.code,
+        (layer.c.name if spec.named else null()).label("name"),
+        layer.c[spec.parent_property].label("parent_code"),
+        geojson.as_geojson(layer.c.geom).label("geojson"),
+    ]
+    if spec.layer is Layer.RESPONSIBILITY_GRIDS:
+        unit = _UNIT_GRID
+        members = (
+            select(unit.c.code)
+            .where(unit.c.responsibility_grid_code == layer.c.code)
+            .order_by(unit.c.code)
+            .scalar_subquery()
         )
-    district_name = (
-        ", (SELECT d.name FROM district d WHERE d.code = district_code) AS district_name"
-        if spec.layer == "streets"
-        else ""
-    )
-    return list(
-        session.execute(
-            text(
-                f"SELECT code, {name}, {parent} AS parent_code, ST_AsGeoJSON(geom, 7) AS geojson"
-                f"{extra}{district_name} FROM {source} WHERE {' AND '.join(conditions)} "
-                "ORDER BY code LIMIT :limit"
-            ),
-            params,
+        columns.append(func.array(members).label("members"))
+    if spec.layer is Layer.STREETS:
+        district_name = (
+            select(_DISTRICT.c.name)
+            .where(_DISTRICT.c.code == layer.c.district_code)
+            .scalar_subquery()
         )
-    )
+        columns.append(district_name.label("district_name"))
+    return columns
 
 
 def responsibility_grid_codes(session: Session, *, street_code: str) -> list[str]:
-    return list(
-        session.execute(
-            text("SELECT code FROM responsibility_grid WHERE street_code = :street ORDER BY code"),
-            {"street": street_code},
-        ).scalars()
+    statement = (
+        select(ResponsibilityGrid.code)
+        .where(ResponsibilityGrid.street_code == street_code)
+        .order_by(ResponsibilityGrid.code)
     )
+    return list(session.scalars(statement))

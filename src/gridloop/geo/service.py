@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gridloop.errors import InvalidImport, NotFound, OutsideCoverage, ProblemItem
-from gridloop.geo import repository
+from gridloop.geo import geojson, repository
 from gridloop.geo.crs import Crs, to_wgs84
 from gridloop.geo.layers import SPECS, Layer, LayerSpec
 from gridloop.geo.schemas import Area, ImportRead, InputPoint, LocateRead, Point
@@ -61,10 +60,7 @@ def _database_problems(
     problems: list[ProblemItem] = []
 
     def report(rows: Any, reason: Callable[[Any], str]) -> None:
-        problems.extend(
-            ProblemItem(location=f"features[{row.idx}]", index=row.idx, reason=reason(row))
-            for row in rows
-        )
+        problems.extend(_problem(row.idx, reason(row)) for row in rows)
 
     report(
         repository.missing_parents(session, spec),
@@ -89,31 +85,43 @@ def _database_problems(
             ),
         )
     if spec.layer is Layer.RESPONSIBILITY_GRIDS:
-        for feature in features:
-            members = feature.extra.get("unit_grid_codes")
-            if not isinstance(members, list) or not members:
-                problems.append(
-                    ProblemItem(
-                        location=f"features[{feature.index}]",
-                        index=feature.index,
-                        reason="缺少 unit_grid_codes / unit_grid_codes must list unit grids",
-                    )
-                )
-        report(
-            repository.bad_members(session),
-            lambda row: (
-                f"单元网格 {row.code} 不存在或不属于该街道 / unit grid {row.code} "
-                "is missing or in another street"
-            ),
-        )
-        report(
-            repository.repeated_members(session),
-            lambda row: (
-                f"单元网格 {row.code} 属于多个责任网格 / unit grid {row.code} is in "
-                "more than one responsibility grid"
-            ),
-        )
+        problems.extend(_member_problems(session, features))
     return problems
+
+
+def _member_problems(session: Session, features: list[ParsedFeature]) -> list[ProblemItem]:
+    """A responsibility grid lists its unit grids: present, in its street, in no other grid."""
+    problems = [
+        _problem(feature.index, "缺少 unit_grid_codes / unit_grid_codes must list unit grids")
+        for feature in features
+        if not _lists_members(feature)
+    ]
+    problems.extend(
+        _problem(
+            row.idx,
+            f"单元网格 {row.code} 不存在或不属于该街道 / unit grid {row.code} "
+            "is missing or in another street",
+        )
+        for row in repository.bad_members(session)
+    )
+    problems.extend(
+        _problem(
+            row.idx,
+            f"单元网格 {row.code} 属于多个责任网格 / unit grid {row.code} is in "
+            "more than one responsibility grid",
+        )
+        for row in repository.repeated_members(session)
+    )
+    return problems
+
+
+def _lists_members(feature: ParsedFeature) -> bool:
+    members = feature.extra.get("unit_grid_codes")
+    return isinstance(members, list) and bool(members)
+
+
+def _problem(index: int, reason: str) -> ProblemItem:
+    return ProblemItem(location=f"features[{index}]", index=index, reason=reason)
 
 
 def _districts_of(features: list[ParsedFeature]) -> dict[str, str]:
@@ -160,7 +168,7 @@ def _feature(spec: LayerSpec, row: Any) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": row.code,
-        "geometry": json.loads(row.geojson),
+        "geometry": geojson.parse(row.geojson),
         "properties": properties,
     }
 

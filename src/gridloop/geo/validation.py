@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, shape
+from shapely.geometry import MultiPolygon
 from shapely.validation import explain_validity
 
 from gridloop.errors import ProblemItem
+from gridloop.geo import geojson
 from gridloop.geo.layers import LayerSpec
 
 # Mainland China with a margin: a coordinate pair outside it is a mistake for this service.
@@ -93,7 +94,7 @@ def parse_area(raw: Any) -> tuple[MultiPolygon | None, str | None]:
         if problem:
             return None, problem
         # A height coordinate is dropped: the map is flat.
-        geometry = shapely.force_2d(shape(raw))
+        geometry = shapely.force_2d(geojson.from_geojson(raw))
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
         return None, f"坐标格式错误 / malformed coordinates: {exc}"
     if geometry.is_empty:

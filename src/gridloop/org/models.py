@@ -8,9 +8,7 @@ it with a trigger (see migration 0004), the service with a 422 that lists the co
 
 from __future__ import annotations
 
-from typing import Any
-
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -77,6 +75,6 @@ class Office(CreatedAtMixin, Base):
     department_id: Mapped[int] = mapped_column(index=True)
     department_type: Mapped[str] = mapped_column(Text)
     street_code: Mapped[str | None] = mapped_column(ForeignKey("street.code"), index=True)
-    jurisdiction: Mapped[Any] = mapped_column(
+    jurisdiction: Mapped[WKBElement | None] = mapped_column(
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
     )

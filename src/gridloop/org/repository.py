@@ -1,25 +1,18 @@
 """SQL of departments, offices and jurisdictions.
 
-Geometry goes in as hex EWKB (`ewkb_hex`) and comes out as GeoJSON text. Codes are ordered with
-the C collation, so "the lowest code" means the same thing on every server.
+Geometry goes in as hex EWKB (`geo.geojson.ewkb_hex`) and comes out as GeoJSON text. Codes are
+ordered with the C collation, so "the lowest code" means the same thing on every server.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import shapely
 from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
 from gridloop.org.models import GRID_CENTER, Department, Office
 from gridloop.org.schemas import OfficeRef
-
-
-def ewkb_hex(geometry: Any) -> str:
-    """A shapely geometry as hex EWKB with SRID 4326, the form these queries take."""
-    return str(shapely.to_wkb(shapely.set_srid(geometry, 4326), hex=True, include_srid=True))
-
 
 # ----------------------------------------------------------------------------- departments
 

@@ -20,6 +20,7 @@ from gridloop.errors import (
     Unauthorized,
     problems,
 )
+from gridloop.geo import geojson
 from gridloop.org import service
 from gridloop.org.schemas import (
     DepartmentRead,
@@ -93,7 +94,7 @@ def office(session: SessionDep, user: CurrentUser, code: Code) -> dict[str, Any]
 
 
 def _geojson(geometry: Polygon | MultiPolygon | None) -> dict[str, Any] | None:
-    return None if geometry is None else geometry.model_dump(exclude_none=True)
+    return None if geometry is None else geojson.from_model(geometry)
 
 
 WRITE_PROBLEMS = (Unauthorized, Forbidden, InvalidInput, JurisdictionOverlap, BadRequest)

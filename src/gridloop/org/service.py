@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import Role, User
 from gridloop.catalog.departments import DEPARTMENT_TYPES
-from gridloop.errors import Conflict, InvalidInput, JurisdictionOverlap, NotFound, ProblemItem
+from gridloop.errors import (
+    Conflict,
+    JurisdictionOverlap,
+    NotFound,
+    ProblemItem,
+    invalid_field,
+)
+from gridloop.geo import geojson
 from gridloop.org import repository
 from gridloop.org.jurisdiction import JurisdictionError, to_multipolygon
 from gridloop.org.models import Department, Office
@@ -20,10 +25,6 @@ from gridloop.org.schemas import DepartmentRead, DepartmentTypeRead, OfficeRead,
 
 # A part of a gap smaller than this is a floating-point sliver between neighbours, not a gap.
 MIN_GAP_M2 = 1.0
-
-
-def _invalid(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=field, reason=reason)])
 
 
 def _no_office(code: str) -> NotFound:
@@ -91,7 +92,7 @@ def office_feature(session: Session, *, viewer: User, code: str) -> dict[str, An
     return {
         "type": "Feature",
         "id": row.code,
-        "geometry": None if row.geojson is None else json.loads(row.geojson),
+        "geometry": geojson.parse_optional(row.geojson),
         "properties": _office_read(row).model_dump(),
     }
 
@@ -174,13 +175,13 @@ def _apply(
 ) -> None:
     department = repository.get_department(session, department_code)
     if department is None:
-        raise _invalid(
+        raise invalid_field(
             "department_code", f"部门 {department_code} 不存在 / no department {department_code}"
         )
     if street_code is not None and (
         repository.street_district(session, street_code) != department.district_code
     ):
-        raise _invalid(
+        raise invalid_field(
             "street_code",
             f"街道 {street_code} 不在区 {department.district_code} / no street {street_code} "
             f"in district {department.district_code}",
@@ -197,7 +198,7 @@ def _apply(
     office.department_id = department.department_id
     office.department_type = department.department_type
     office.street_code = street_code
-    office.jurisdiction = None if geometry is None else from_shape(geometry, srid=4326)
+    office.jurisdiction = None if geometry is None else geojson.element(geometry)
 
 
 def _checked_jurisdiction(
@@ -210,16 +211,16 @@ def _checked_jurisdiction(
     try:
         geometry = to_multipolygon(jurisdiction)
     except JurisdictionError as exc:
-        raise _invalid("jurisdiction", str(exc)) from exc
-    geometry_hex = repository.ewkb_hex(geometry)
+        raise invalid_field("jurisdiction", str(exc)) from exc
+    geometry_hex = geojson.ewkb_hex(geometry)
     district = department.district_code
     inside = repository.district_covers(session, district_code=district, geometry_hex=geometry_hex)
     if inside is None:
-        raise _invalid(
+        raise invalid_field(
             "jurisdiction", f"区 {district} 尚无边界 / district {district} has no geometry yet"
         )
     if not inside:
-        raise _invalid(
+        raise invalid_field(
             "jurisdiction",
             f"辖区超出区 {district} 范围 / the jurisdiction is not inside district {district}",
         )
@@ -266,7 +267,7 @@ def same_jurisdiction(office: Office, geometry: MultiPolygon | None) -> bool:
     """Whether the stored jurisdiction is exactly this geometry (for idempotent seeding)."""
     if office.jurisdiction is None or geometry is None:
         return office.jurisdiction is None and geometry is None
-    stored = to_shape(office.jurisdiction)
+    stored = geojson.shape_of(office.jurisdiction)
     return bool(stored.equals_exact(geometry, 0.0))
 
 
@@ -287,7 +288,7 @@ def department_gaps(session: Session, *, code: str) -> dict[str, Any]:
     features = [
         {
             "type": "Feature",
-            "geometry": json.loads(row.geojson),
+            "geometry": geojson.parse(row.geojson),
             "properties": {
                 "area_m2": round(row.area_m2, 1),
                 "unit_grid_codes": list(row.unit_grid_codes),
@@ -313,12 +314,14 @@ def save_department(
 ) -> bool:
     """Create the department or bring it up to date; whether it was created."""
     if department_type not in DEPARTMENT_TYPES:
-        raise _invalid(
+        raise invalid_field(
             "department_type",
             f"未知部门类型 {department_type} / unknown department type {department_type}",
         )
     if not repository.district_exists(session, district_code):
-        raise _invalid("district_code", f"区 {district_code} 不存在 / no district {district_code}")
+        raise invalid_field(
+            "district_code", f"区 {district_code} 不存在 / no district {district_code}"
+        )
     department = repository.get_department(session, code)
     created = department is None
     if department is None:

@@ -1,9 +1,9 @@
 """Every count and indicator of the reports, defined once, as data (DOMAIN.md §5, DESIGN.md §6).
 
-A count is a stored counter of the rollups (`gridloop.reports.models.COUNTERS`) or an expression
-over them (应结案数 = 处置数 + 超期未处置数). An indicator is a numerator over a denominator,
-both expressions over counts; the report query computes them in SQL from the summed counters,
-and an empty denominator gives no value (null), never a zero.
+A count is a stored counter of the rollups (`gridloop.reports.facts.DEFINITIONS`, which names
+them) or an expression over them (应结案数 = 处置数 + 超期未处置数). An indicator is a numerator
+over a denominator, both expressions over counts; the report query computes them in SQL from
+the summed counters, and an empty denominator gives no value (null), never a zero.
 
 The counting rules (DOMAIN.md §5), as the counters implement them:
 - a case counts on the local day it was reported, in the groups it is in now;
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gridloop.reports.models import COUNTERS
+from gridloop.reports.facts import COUNTERS, DEFINITIONS
 
 
 @dataclass(frozen=True)
@@ -48,38 +48,32 @@ class Indicator:
         return f"round(({self.numerator})::numeric / nullif({self.denominator}, 0), 4)"
 
 
-COUNTS: tuple[Count, ...] = (
-    Count("reported", "上报数", "reports filed"),
-    Count("registered", "立案数", "cases registered"),
-    Count("registered_on_time", "按时立案数", "registered on time"),
-    Count("voided", "作废数", "registered cases voided"),
-    Count("suspended", "挂账数", "cases suspended now"),
-    Count("should_dispatch", "应派遣数", "cases to dispatch", "registered - voided - suspended"),
-    Count("dispatched", "派遣数", "cases dispatched"),
-    Count("dispatched_on_time", "按时派遣数", "dispatched on time"),
-    Count("misdispatched", "派遣不准数", "dispatched cases returned or reworked"),
-    Count("returns", "退回数", "returns by offices"),
-    Count("should_handle", "应处置数", "cases to handle"),
-    Count("handled", "处置数", "cases handled"),
-    Count("handled_on_time", "按期处置数", "handled on time"),
-    Count("overdue_unhandled", "超期未处置数", "overdue and not handled"),
-    Count("should_close", "应结案数", "cases to close", "handled + overdue_unhandled"),
-    Count("closed", "结案数", "cases closed"),
-    Count("closed_on_time", "按期结案数", "closed on time"),
-    Count("reworks", "返工数", "reworks"),
-    Count("extensions", "延期数", "extensions approved"),
-    Count("overdue", "超期数", "cases that missed a deadline"),
-    Count("verify_due", "应核查数", "handling reports to verify"),
-    Count("verified_on_time", "按时核查数", "verified on time"),
-    Count("evaluated", "有效回访数", "evaluations (valid follow-ups)"),
-    Count("satisfied", "满意数", "satisfied"),
-    Count("basically_satisfied", "基本满意数", "basically satisfied"),
-    Count("dissatisfied", "不满意数", "dissatisfied"),
-    Count("contacted", "已联系数", "reporter contacted"),
-    Count("solved", "已解决数", "problem solved"),
-    Count("by_inspector", "监督员上报数", "filed by inspectors"),
-    Count("handling_hours", "处置总时长（小时）", "hours of handling", "handling_seconds / 3600.0"),
-)
+# Counts that are not stored, each shown after the stored counter named with it.
+_EXPRESSIONS: dict[str, Count] = {
+    "suspended": Count(
+        "should_dispatch", "应派遣数", "cases to dispatch", "registered - voided - suspended"
+    ),
+    "overdue_unhandled": Count(
+        "should_close", "应结案数", "cases to close", "handled + overdue_unhandled"
+    ),
+    "handling_seconds": Count(
+        "handling_hours", "处置总时长（小时）", "hours of handling", "handling_seconds / 3600.0"
+    ),
+}
+
+
+def _counts() -> tuple[Count, ...]:
+    counts: list[Count] = []
+    for counter in DEFINITIONS:
+        if counter.shown:
+            counts.append(Count(counter.name, counter.name_zh, counter.name_en))
+        if counter.name in _EXPRESSIONS:
+            counts.append(_EXPRESSIONS[counter.name])
+    return tuple(counts)
+
+
+# Every count of the reports: the stored counters in their order, the expressions among them.
+COUNTS: tuple[Count, ...] = _counts()
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
@@ -227,6 +221,9 @@ def names_in(expression: str) -> set[str]:
 
 def check_definitions() -> None:
     """Counts refer to stored counters, indicators to counts: a typo fails at import."""
+    unplaced = set(_EXPRESSIONS) - set(COUNTERS)
+    if unplaced:
+        raise ValueError(f"counts placed after unknown counters {sorted(unplaced)}")
     for count in COUNTS:
         unknown = names_in(count.sql) - set(COUNTERS)
         if unknown:

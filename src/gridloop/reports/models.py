@@ -1,11 +1,11 @@
 """Report rollups: the counting facts of each case and their daily sums (DOMAIN.md §5).
 
 The database keeps both (migration 0008): the SQL function `gridloop_case_facts(first, last)`
-computes the facts of a range of cases from the cases and their events (the view
-`case_fact_source` is all of them); a deferred trigger on `case_event` refreshes `case_fact` and
-adds the difference to `case_rollup` and its monthly sums `case_rollup_month` (migration 0009) in
-the transaction that appended the event. Reports read only the rollups; `gridloop rollups
-rebuild` recomputes them and the facts with the same function.
+(`case_facts.sql`) computes the facts of a range of cases from the cases and their events (the
+view `case_fact_source` is all of them); a deferred trigger on `case_event` refreshes
+`case_fact` and adds the difference to `case_rollup` and its monthly sums `case_rollup_month`
+(migration 0009) in the transaction that appended the event. Reports read only the rollups;
+`gridloop rollups rebuild` recomputes them and the facts with the same function.
 
 A case is counted on the local day it was reported (its cohort), in the groups it is in now:
 as it moves on, its counters move within that day's rows.
@@ -18,9 +18,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from gridloop.db import Base
+from gridloop.reports.facts import COUNTERS as COUNTERS
+from gridloop.reports.facts import DEFINITIONS, Counter
 
 
 class GroupKind(StrEnum):
@@ -36,75 +38,17 @@ class GroupKind(StrEnum):
     INSPECTOR = "inspector"
 
 
-# The per-case counters, in the order of the view's columns. Flags are 0 or 1 per case;
-# returns … verified_on_time are counts of events; handling_seconds is a sum of durations.
-COUNTERS: tuple[str, ...] = (
-    "reported",
-    "by_inspector",
-    "registered",
-    "registered_on_time",
-    "voided",
-    "suspended",
-    "dispatched",
-    "dispatched_on_time",
-    "misdispatched",
-    "should_handle",
-    "handled",
-    "handled_on_time",
-    "overdue_unhandled",
-    "closed",
-    "closed_on_time",
-    "overdue",
-    "evaluated",
-    "satisfied",
-    "basically_satisfied",
-    "dissatisfied",
-    "contacted",
-    "solved",
-    "returns",
-    "reworks",
-    "extensions",
-    "verify_due",
-    "verified_on_time",
-    "handling_seconds",
-)
-
-
-def _counter(name: str) -> Mapped[int]:
-    return mapped_column(BigInteger if name == "handling_seconds" else Integer, name=name)
+def _counter(counter: Counter) -> MappedColumn[int]:
+    return mapped_column(BigInteger if counter.big else Integer, nullable=False)
 
 
 class _Counters:
-    """The counter columns shared by a case's facts and the rollup rows."""
+    """The counter columns shared by a case's facts and the rollup rows: one per counter of
+    `facts.DEFINITIONS`, in its order (set below)."""
 
-    reported: Mapped[int] = _counter("reported")
-    by_inspector: Mapped[int] = _counter("by_inspector")
-    registered: Mapped[int] = _counter("registered")
-    registered_on_time: Mapped[int] = _counter("registered_on_time")
-    voided: Mapped[int] = _counter("voided")
-    suspended: Mapped[int] = _counter("suspended")
-    dispatched: Mapped[int] = _counter("dispatched")
-    dispatched_on_time: Mapped[int] = _counter("dispatched_on_time")
-    misdispatched: Mapped[int] = _counter("misdispatched")
-    should_handle: Mapped[int] = _counter("should_handle")
-    handled: Mapped[int] = _counter("handled")
-    handled_on_time: Mapped[int] = _counter("handled_on_time")
-    overdue_unhandled: Mapped[int] = _counter("overdue_unhandled")
-    closed: Mapped[int] = _counter("closed")
-    closed_on_time: Mapped[int] = _counter("closed_on_time")
-    overdue: Mapped[int] = _counter("overdue")
-    evaluated: Mapped[int] = _counter("evaluated")
-    satisfied: Mapped[int] = _counter("satisfied")
-    basically_satisfied: Mapped[int] = _counter("basically_satisfied")
-    dissatisfied: Mapped[int] = _counter("dissatisfied")
-    contacted: Mapped[int] = _counter("contacted")
-    solved: Mapped[int] = _counter("solved")
-    returns: Mapped[int] = _counter("returns")
-    reworks: Mapped[int] = _counter("reworks")
-    extensions: Mapped[int] = _counter("extensions")
-    verify_due: Mapped[int] = _counter("verify_due")
-    verified_on_time: Mapped[int] = _counter("verified_on_time")
-    handling_seconds: Mapped[int] = _counter("handling_seconds")
+
+for _definition in DEFINITIONS:
+    setattr(_Counters, _definition.name, _counter(_definition))
 
 
 class CaseFact(_Counters, Base):

@@ -19,6 +19,9 @@ from sqlalchemy import Row, Text, bindparam, cast, select, text
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import ResponsibilityGridInspector
+from gridloop.db import Base
+from gridloop.geo import geojson
+from gridloop.reports import facts
 from gridloop.reports.indicators import COUNTS, INDICATORS
 from gridloop.reports.models import COUNTERS, GroupKind
 
@@ -243,13 +246,13 @@ def group_names(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> 
 
 def group_shapes(session: Session, *, group_by: GroupBy, keys: Sequence[str]) -> dict[str, Any]:
     """The GeoJSON geometry of each geographic group (WGS-84)."""
-    table = GEOGRAPHIC_TABLES[group_by]
-    statement = text(
-        f"SELECT code, ST_AsGeoJSON(geom, 7)::json FROM {table} WHERE code IN :keys"
-    ).bindparams(bindparam("keys", expanding=True))
     if not keys:
         return {}
-    return {row[0]: row[1] for row in session.execute(statement, {"keys": list(keys)})}
+    table = Base.metadata.tables[GEOGRAPHIC_TABLES[group_by]]
+    statement = select(table.c.code, geojson.as_geojson(table.c.geom)).where(
+        table.c.code.in_(list(keys))
+    )
+    return {code: geojson.parse_optional(shape) for code, shape in session.execute(statement)}
 
 
 def office_id_of(session: Session, *, code: str) -> int | None:
@@ -270,9 +273,17 @@ def inspector_grids(session: Session) -> list[tuple[str, str]]:
     return [(grid_code, user_id) for grid_code, user_id in session.execute(statement)]
 
 
-def rebuild_rollups(session: Session) -> int:
-    """Recompute every case's facts and the rollups from the events, and their statistics; the
-    number of cases."""
+def report_zone(session: Session) -> str:
+    """The zone of the local days the rollups count cases on."""
+    return str(session.scalar(text("SELECT gridloop_report_zone()")))
+
+
+def rebuild_rollups(session: Session, *, zone: str) -> int:
+    """Recompute every case's facts and the rollups from the events, with the local days in
+    `zone` from now on, and their statistics; the number of cases."""
+    # Events wait from here: none is counted in the old zone after the rebuild has begun.
+    session.execute(text("LOCK TABLE case_event IN SHARE MODE"))
+    session.execute(text(facts.zone_function_sql(zone)))
     cases = int(session.scalar(text("SELECT gridloop_rebuild_rollups()")) or 0)
     session.execute(text("ANALYZE case_fact, case_rollup, case_rollup_month"))
     return cases

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from gridloop.reports.repository import GroupBy, Period
 from gridloop.reports.schemes import InspectorRows, Subject
+from gridloop.strict import IsoDate
 
 ReportFormat = Annotated[str, Field(pattern="^(json|csv|xlsx|geojson)$")]
 
@@ -18,8 +19,8 @@ class RowsQuery(BaseModel):
 
     group_by: GroupBy = GroupBy.STREET
     period: Period = Period.MONTH
-    from_: date = Field(alias="from", description="first local day reported, inclusive")
-    to: date = Field(description="last local day reported, inclusive")
+    from_: IsoDate = Field(alias="from", description="first local day reported, inclusive")
+    to: IsoDate = Field(description="last local day reported, inclusive")
     street_code: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = Field(
         default=None, description="only cases of this street"
     )

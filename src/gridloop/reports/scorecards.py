@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import Role, User
-from gridloop.errors import Forbidden, InvalidInput, NotFound, ProblemItem
+from gridloop.errors import Forbidden, NotFound, invalid_field
 from gridloop.reports import repository, service
 from gridloop.reports.repository import GroupBy, Period, RowFilter
 from gridloop.reports.schemas import (
@@ -100,9 +100,11 @@ def scheme_for(subject: Subject, code: str | None) -> tuple[str, Scheme]:
     scheme = SCHEMES.schemes.get(code)
     if scheme is None:
         known = ", ".join(SCHEMES.schemes)
-        raise _invalid("query.scheme", f"没有考核方案 {code} / no scheme {code} (known: {known})")
+        raise invalid_field(
+            "query.scheme", f"没有考核方案 {code} / no scheme {code} (known: {known})"
+        )
     if subject not in scheme.subjects:
-        raise _invalid(
+        raise invalid_field(
             "query.scheme", f"方案 {code} 不用于 {subject} / scheme {code} does not score {subject}"
         )
     return code, scheme
@@ -169,7 +171,7 @@ def _scope(session: Session, *, user: User, request: ScorecardRequest) -> _Scope
         visible = frozenset({str(user.office_id)})
     if request.office_code is not None:
         if subject is not Subject.OFFICE:
-            raise _invalid(
+            raise invalid_field(
                 "query.office_code",
                 "office_code 仅用于 subject=office / office_code needs subject=office",
             )
@@ -352,7 +354,3 @@ def _month_end(month: date) -> date:
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _invalid(location: str, reason: str) -> InvalidInput:
-    return InvalidInput(reason, errors=[ProblemItem(location=location, reason=reason)])

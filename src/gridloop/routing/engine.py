@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import shapely
 
@@ -31,7 +30,6 @@ from gridloop.routing.rules import Condition, Rule, RuleSet, Scalar, same_value
 
 __all__ = [
     "EMPTY_RULE_SET",
-    "SHANGHAI",
     "STREET_CENTER_DEPARTMENT",
     "Condition",
     "Decision",
@@ -44,15 +42,14 @@ __all__ = [
     "RuleCheck",
     "RuleSet",
     "Scalar",
-    "Step",
     "Trace",
     "TraceStep",
+    "TraceStepKind",
     "check_rule",
     "compile_rule_set",
     "decide",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The department type of a street's own grid center (街道网格化中心).
 STREET_CENTER_DEPARTMENT: str = DepartmentType.GRID_CENTER.value
 
@@ -83,7 +80,8 @@ class Facts:
 
     `covering` holds, per department type, the office whose jurisdiction covers the point;
     `fixed_offices` the offices that rules name by code; `street_center` the grid center office
-    of the point's street (None when the street has none on record).
+    of the point's street (None when the street has none on record); `zone` the zone that rules'
+    time windows are read in (the service's setting).
     """
 
     lon: float
@@ -95,6 +93,7 @@ class Facts:
     tier: str
     default_department: str
     at: datetime
+    zone: tzinfo
     covering: Mapping[str, Office]
     street_center: Office | None
     attributes: Mapping[str, Scalar] = field(default_factory=dict)
@@ -123,7 +122,9 @@ class Lead:
     street_code: str
 
 
-class Step(StrEnum):
+class TraceStepKind(StrEnum):
+    """What one step of a decision's trace did."""
+
     RULE_MATCHED = "rule_matched"
     NO_RULE_MATCHED = "no_rule_matched"
     LEAD_OFFICE = "lead_office"
@@ -147,7 +148,7 @@ class RuleCheck:
 
 @dataclass(frozen=True, slots=True)
 class TraceStep:
-    step: Step
+    step: TraceStepKind
     message: str
     department_type: str | None = None
     office_code: str | None = None
@@ -226,7 +227,7 @@ def check_rule(rule: Rule, facts: Facts, local: datetime) -> RuleCheck:
     if rule.time_window is not None and not rule.time_window.contains(local):
         return failed(
             Condition.TIME_WINDOW,
-            f"时间不在时段内 / {local:%a %H:%M} Asia/Shanghai is outside the rule's window",
+            f"时间不在时段内 / {local:%a %H:%M} {local.tzinfo} is outside the rule's window",
         )
     if rule.area is not None and not shapely.intersects_xy(rule.area, facts.lon, facts.lat):
         return failed(
@@ -240,7 +241,7 @@ def check_rule(rule: Rule, facts: Facts, local: datetime) -> RuleCheck:
 
 def decide(facts: Facts, rule_set: RuleSet) -> Decision:
     """Route one case: the winning rule (if any), the lead, the assisting offices, the trace."""
-    local = facts.at.astimezone(SHANGHAI)
+    local = facts.at.astimezone(facts.zone)
     candidates = rule_set.candidates(facts.item_code)
     checks: list[RuleCheck] = []
     winner: Rule | None = None
@@ -255,7 +256,7 @@ def decide(facts: Facts, rule_set: RuleSet) -> Decision:
     if winner is None:
         steps.append(
             TraceStep(
-                Step.NO_RULE_MATCHED,
+                TraceStepKind.NO_RULE_MATCHED,
                 f"无规则命中，按事项默认部门 {facts.default_department} / no rule matched: the "
                 f"item's default department {facts.default_department}",
                 department_type=facts.default_department,
@@ -266,7 +267,7 @@ def decide(facts: Facts, rule_set: RuleSet) -> Decision:
     else:
         steps.append(
             TraceStep(
-                Step.RULE_MATCHED,
+                TraceStepKind.RULE_MATCHED,
                 f"规则 {winner.rule_id}（优先级 {winner.priority}）命中 / rule {winner.rule_id} "
                 f"(priority {winner.priority}) matched",
                 department_type=winner.lead_department,
@@ -306,7 +307,7 @@ def _lead_of_department(facts: Facts, department: str, steps: list[TraceStep]) -
         lead = _street_center(facts)
         steps.append(
             TraceStep(
-                Step.STREET_CENTER,
+                TraceStepKind.STREET_CENTER,
                 f"由街道网格化中心 {facts.street_code} 自行处置 / the grid center of street "
                 f"{facts.street_code} handles it itself",
                 department_type=department,
@@ -318,7 +319,7 @@ def _lead_of_department(facts: Facts, department: str, steps: list[TraceStep]) -
     if office is not None:
         steps.append(
             TraceStep(
-                Step.LEAD_OFFICE,
+                TraceStepKind.LEAD_OFFICE,
                 f"{department} 辖区覆盖该点的派出机构：{office.name} / the {department} office "
                 f"whose jurisdiction covers the point: {office.code}",
                 department_type=department,
@@ -335,7 +336,7 @@ def _fixed_lead(facts: Facts, office_code: str, steps: list[TraceStep]) -> tuple
         return _fallback(facts, f"指定派出机构 {office_code} 不存在", None, steps), True
     steps.append(
         TraceStep(
-            Step.FIXED_OFFICE,
+            TraceStepKind.FIXED_OFFICE,
             f"规则指定派出机构 {office.name} / the rule names office {office.code}",
             department_type=office.department_type,
             office_code=office.code,
@@ -351,7 +352,7 @@ def _fallback(facts: Facts, why: str, department: str | None, steps: list[TraceS
     )
     steps.append(
         TraceStep(
-            Step.FALLBACK,
+            TraceStepKind.FALLBACK,
             f"{why}，由街道网格化中心 {facts.street_code} 属地兜底 / {english}: the grid center "
             f"of street {facts.street_code} takes the case",
             department_type=department,
@@ -378,7 +379,7 @@ def _assisting(
             )
             steps.append(
                 TraceStep(
-                    Step.ASSIST_SKIPPED,
+                    TraceStepKind.ASSIST_SKIPPED,
                     f"协办部门 {department} 跳过：{why} / assisting {department} skipped: "
                     f"{english}",
                     department_type=department,
@@ -389,7 +390,7 @@ def _assisting(
         offices.append(office)
         steps.append(
             TraceStep(
-                Step.ASSIST_OFFICE,
+                TraceStepKind.ASSIST_OFFICE,
                 f"协办 {department}：{office.name} / assisting {department}: {office.code}",
                 department_type=department,
                 office_code=office.code,

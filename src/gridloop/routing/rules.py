@@ -35,7 +35,7 @@ class Condition(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """A local (Asia/Shanghai) time-of-day window on some weekdays.
+    """A local time-of-day window on some weekdays (in the service's zone, GRIDLOOP_TIMEZONE).
 
     `start`/`end` are minutes after midnight, start inclusive, end exclusive; both None means the
     whole day. `end <= start` crosses midnight (22:00–06:00). `weekdays` (ISO, Monday = 1) name

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Polygon
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,7 +16,8 @@ from pydantic import (
 
 from gridloop.geo.crs import Crs
 from gridloop.geo.schemas import LocateRead
-from gridloop.routing.engine import Condition, LeadKind, Step
+from gridloop.routing.engine import Condition, LeadKind, TraceStepKind
+from gridloop.strict import IsoDateTime
 
 # Control characters (NUL above all) cannot be stored in PostgreSQL text or jsonb.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -62,7 +62,7 @@ Weekdays = Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1
 
 
 class TimeWindowSpec(BaseModel):
-    """Local Asia/Shanghai time. `end` before `start` crosses midnight (22:00–06:00);
+    """Local time (GRIDLOOP_TIMEZONE). `end` before `start` crosses midnight (22:00–06:00);
     `weekdays` (1 = Monday … 7 = Sunday) name the day a window starts on. No times: all day.
     """
 
@@ -176,7 +176,7 @@ class ExplainRequest(BaseModel):
     lat: float = Field(ge=-90, le=90, description="latitude in `crs`")
     crs: Crs
     item_code: ItemCode
-    at: AwareDatetime | None = Field(
+    at: IsoDateTime | None = Field(
         default=None, description="when (with a UTC offset); now if not given"
     )
     attributes: dict[AttributeKey, AttributeValue] = Field(default_factory=dict, max_length=50)
@@ -190,7 +190,9 @@ class ExplainRequest(BaseModel):
         return at
 
 
-class OfficeRead(BaseModel):
+class RoutedOfficeRead(BaseModel):
+    """An office as a routing decision names it (its record is org's `OfficeRead`)."""
+
     code: str
     name: str
     department_type: str
@@ -201,7 +203,7 @@ class LeadRead(BaseModel):
     kind: LeadKind = Field(description="an office, or the street grid center itself")
     department_type: str
     department_type_name: str
-    office: OfficeRead | None = Field(
+    office: RoutedOfficeRead | None = Field(
         description="the office; for the street center, its office when one is on record"
     )
     street_code: str
@@ -216,7 +218,7 @@ class RuleCheckRead(BaseModel):
 
 
 class TraceStepRead(BaseModel):
-    step: Step
+    step: TraceStepKind
     message: str
     department_type: str | None
     office_code: str | None
@@ -235,7 +237,7 @@ class TraceRead(BaseModel):
 
 class DecisionRead(BaseModel):
     lead: LeadRead
-    assisting: list[OfficeRead]
+    assisting: list[RoutedOfficeRead]
     rule_id: str | None = Field(description="the rule that decided; null: the item's default")
     rule_set_version: int | None = Field(description="null when no rule set is active")
     fallback: bool = Field(description="no office of the department covers the point (属地兜底)")
@@ -252,7 +254,7 @@ class ExplainItem(BaseModel):
 class ExplainRead(BaseModel):
     location: LocateRead
     item: ExplainItem
-    at: datetime = Field(description="the time used, in Asia/Shanghai")
+    at: datetime = Field(description="the time used, in the service's zone (GRIDLOOP_TIMEZONE)")
     decision: DecisionRead
 
 

@@ -21,8 +21,11 @@ from gridloop.auth.models import User
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.departments import DEPARTMENT_TYPES
 from gridloop.catalog.schemas import ItemRead
+from gridloop.config import get_settings
 from gridloop.errors import InvalidInput, InvalidRuleSet, NotFound, ProblemItem
+from gridloop.geo import geojson
 from gridloop.geo import service as geo_service
+from gridloop.localtime import parse_timezone
 from gridloop.org import service as org_service
 from gridloop.routing import engine, repository, validation
 from gridloop.routing.models import RuleSet
@@ -33,7 +36,7 @@ from gridloop.routing.schemas import (
     ExplainRead,
     ExplainRequest,
     LeadRead,
-    OfficeRead,
+    RoutedOfficeRead,
     RuleCheckRead,
     RuleCreate,
     RuleRead,
@@ -241,6 +244,7 @@ def facts(
         tier=tier or item.tier.value,
         default_department=item.default_department_type.value,
         at=at,
+        zone=parse_timezone(get_settings().timezone),
         covering=org_service.offices_covering(session, lon=lon, lat=lat),
         street_center=org_service.street_center(session, street_code=street_code),
         attributes=dict(attributes),
@@ -290,8 +294,8 @@ def _department_name(code: str) -> str:
     return DEPARTMENT_TYPES.get(code, code)
 
 
-def _office_read(office: engine.Office) -> OfficeRead:
-    return OfficeRead(
+def _office_read(office: engine.Office) -> RoutedOfficeRead:
+    return RoutedOfficeRead(
         code=office.code,
         name=office.name,
         department_type=office.department_type,
@@ -368,7 +372,7 @@ def explain(session: Session, *, request: ExplainRequest, now: datetime) -> Expl
             tier=item.tier.value,
             default_department_type=item.default_department_type.value,
         ),
-        at=at.astimezone(engine.SHANGHAI),
+        at=at.astimezone(parse_timezone(get_settings().timezone)),
         decision=decision_read(decision),
     )
 
@@ -398,7 +402,7 @@ def coverage(session: Session, *, item_code: str, street_code: str | None = None
                 {
                     "type": "Feature",
                     "id": row.code,
-                    "geometry": json.loads(row.geojson),
+                    "geometry": geojson.parse(row.geojson),
                     "properties": {
                         "code": row.code,
                         "street_code": row.street_code,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import shapely
 
 from gridloop.errors import ProblemItem
+from gridloop.geo import geojson
 from gridloop.org.jurisdiction import JurisdictionError, to_multipolygon
 from gridloop.routing.rules import Condition, Rule, TimeWindow, same_value
 from gridloop.routing.schemas import RuleCreate, RuleSetCreate, TimeWindowSpec
@@ -82,7 +83,7 @@ def to_rule(spec: RuleCreate, *, index: int, problems: list[ProblemItem]) -> Rul
     area = None
     if when.area is not None:
         try:
-            area = to_multipolygon(when.area.model_dump(mode="json", exclude_none=True))
+            area = to_multipolygon(geojson.from_model(when.area))
         except JurisdictionError as exc:
             problems.append(_problem(index, spec.id, "when.area", "区域无效", str(exc)))
     if then.lead_department is not None and then.lead_department in then.assist_departments:

@@ -15,9 +15,10 @@ from gridloop.auth.time import now
 from gridloop.calendar import seed, service
 from gridloop.calendar.models import CalendarDay, CalendarYear
 from gridloop.calendar.schemas import CalendarDayCreate
-from gridloop.calendar.worktime import CHINA_TIME, TimeUnit
+from gridloop.calendar.worktime import TimeUnit
 from gridloop.errors import CalendarMissing
-from tests.integration.conftest import MakeUser, assert_problem, login
+from gridloop.localtime import CHINA_TIME
+from tests.factories.web import MakeUser, assert_problem, login
 
 NEW_YEAR_2027 = [
     {"day": "2027-01-01", "kind": "holiday", "name": "元旦"},

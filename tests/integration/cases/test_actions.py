@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cases.conftest import (
+from tests.factories.cases import (
     IN_B001,
     T0,
     World,
@@ -21,7 +21,7 @@ from tests.integration.cases.conftest import (
     to_handling,
     upload,
 )
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 
 def _events(world: World, case_id: int) -> list[dict[str, Any]]:

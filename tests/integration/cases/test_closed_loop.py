@@ -15,15 +15,7 @@ from sqlalchemy.orm import Session
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import Role
 from gridloop.cases import sweeper
-from tests.integration.cases.conftest import (
-    T0,
-    World,
-    act,
-    file_case,
-    image,
-    ok,
-    upload,
-)
+from tests.factories.cases import T0, World, act, file_case, image, ok, upload
 
 
 def _events(world: World, case_id: int) -> list[dict[str, Any]]:

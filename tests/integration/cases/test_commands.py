@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gridloop.cases import sweeper
-from tests.integration.cases.conftest import T0, report
+from tests.factories.cases import T0, report
 from tests.integration.cases.scratch import ScratchWorld, scratch_world
 from tests.integration.test_cli import gridloop
 
@@ -22,10 +22,13 @@ def scratch(engine: Engine) -> Iterator[ScratchWorld]:
         yield world
 
 
-def _file(scratch: ScratchWorld) -> int:
+def _file(scratch: ScratchWorld, idempotency_key: str | None = None) -> int:
     scratch.clock.now = T0  # long past: every deadline of the case is missed by now
+    headers = dict(scratch["ins1"])
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
     with TestClient(scratch.app()) as client:
-        response = client.post("/cases", json=report(), headers=scratch["ins1"])
+        response = client.post("/cases", json=report(), headers=headers)
     assert response.status_code == 201, response.text
     return int(response.json()["case_id"])
 
@@ -108,3 +111,36 @@ def _overdue_count(scratch: ScratchWorld, case_id: int) -> int:
                 {"id": case_id},
             ).scalar_one()
         )
+
+
+def test_sweep_purges_expired_idempotency_keys(scratch: ScratchWorld) -> None:
+    _file(scratch, idempotency_key="command-key")  # stored at T0, long past
+    assert _keys(scratch) == ["command-key"]
+
+    result = gridloop(scratch.url, "sweep")
+
+    assert result.returncode == 0, result.stderr
+    assert "expired idempotency keys purged: 1" in result.stdout
+    assert _keys(scratch) == []
+
+
+def test_the_background_sweeper_purges_expired_idempotency_keys(scratch: ScratchWorld) -> None:
+    _file(scratch, idempotency_key="loop-key")
+    loop = sweeper.SweeperThread(
+        sessions=lambda: scratch.sessions, clock=lambda: T0 + timedelta(days=2), interval=0.05
+    )
+
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _keys(scratch) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+
+    assert _keys(scratch) == []
+
+
+def _keys(scratch: ScratchWorld) -> list[str]:
+    with scratch.engine.connect() as connection:
+        return list(connection.execute(text("SELECT key FROM idempotency_key")).scalars())

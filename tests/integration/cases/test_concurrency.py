@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gridloop.cases import sweeper
-from tests.integration.cases.conftest import T0, report
+from tests.factories.cases import T0, report
 from tests.integration.cases.scratch import ScratchWorld, scratch_world
 
 T = TypeVar("T")

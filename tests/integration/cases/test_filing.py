@@ -7,16 +7,8 @@ from datetime import datetime, timedelta
 from fastapi.testclient import TestClient
 
 from gridloop.geo.crs import Crs, from_wgs84
-from tests.integration.cases.conftest import (
-    IN_A001,
-    IN_A003,
-    IN_B001,
-    T0,
-    World,
-    file_case,
-    report,
-)
-from tests.integration.conftest import assert_problem
+from tests.factories.cases import IN_A001, IN_A003, IN_B001, T0, World, file_case, report
+from tests.factories.web import assert_problem
 
 
 def test_an_inspector_files_in_their_grid_and_the_case_is_located(world: World) -> None:

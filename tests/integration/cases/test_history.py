@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -20,15 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridloop import localdb, migrations, seeding
 from gridloop.auth import service as auth_service
 from gridloop.cases import audit, sweeper
-from gridloop.cases.history_model import LOCAL_ZONE
 from gridloop.catalog import seed as catalog_seed
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
 from gridloop.org import seed as org_seed
-from tests.integration.cases.conftest import _CHEAP_HASH
+from tests.factories.cases import CHEAP_HASH
 from tests.integration.test_cli import gridloop
 
 CASES = 1500
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # GRIDLOOP_TIMEZONE's default, the zone of the seeder
 END = datetime(2026, 3, 2, 15, 30, tzinfo=LOCAL_ZONE)
 
 
@@ -57,7 +58,7 @@ def _load_demo(sessions: sessionmaker[Session]) -> None:
         org_seed.load_demo(session, seeds)
     with pytest.MonkeyPatch.context() as patch, sessions.begin() as session:
         # Argon2 costs 0.3 s a user; these users never log in.
-        patch.setattr(auth_service, "hash_password", lambda _: _CHEAP_HASH)
+        patch.setattr(auth_service, "hash_password", lambda _: CHEAP_HASH)
         seeding.load_users(session, seeds / "changning" / "users.yaml")
         seeding.load_users(session, seeds / "changning" / "liaisons.yaml")
 

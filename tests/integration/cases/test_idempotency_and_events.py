@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from gridloop.auth.models import User
 from gridloop.cases.models import CaseEvent, GridCase
-from tests.integration.cases.conftest import World, act, etag, file_case, image, ok, report
-from tests.integration.conftest import assert_problem
+from tests.factories.cases import World, act, etag, file_case, image, ok, report
+from tests.factories.web import assert_problem
 
 
 def _count_cases(session: Session) -> int:

@@ -9,15 +9,8 @@ import pytest
 from PIL import Image
 
 from gridloop.cases import photos
-from tests.integration.cases.conftest import (
-    IN_A003,
-    World,
-    file_case,
-    image,
-    to_handling,
-    upload,
-)
-from tests.integration.conftest import assert_problem
+from tests.factories.cases import IN_A003, World, file_case, image, to_handling, upload
+from tests.factories.web import assert_problem
 
 
 def test_a_jpeg_with_exif_comes_back_without_it(world: World, photo_dir: Path) -> None:

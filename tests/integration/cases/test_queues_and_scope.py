@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.integration.cases.conftest import (
+from tests.factories.cases import (
     IN_A001,
     IN_A003,
     IN_B001,
@@ -25,7 +25,7 @@ from tests.integration.cases.conftest import (
     to_handling,
     upload,
 )
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridloop.cases import sweeper
-from gridloop.cases.models import Deadline
-from tests.integration.cases.conftest import T0, World, act, file_case, ok, to_handling
+from gridloop.cases.models import Deadline, IdempotencyKey
+from tests.factories.cases import T0, World, act, file_case, ok, report, to_handling
 
 
 def _overdue_events(world: World, case_id: int) -> list[dict[str, Any]]:
@@ -83,3 +84,16 @@ def test_a_suspended_case_is_not_overdue_while_suspended(world: World, session: 
 
     assert result.overdue == []
     assert listed.json()["items"] == []
+
+
+def test_a_sweep_forgets_idempotency_keys_older_than_a_day(world: World, session: Session) -> None:
+    for key, at in (("day-old", T0), ("fresh", T0 + timedelta(hours=2))):
+        world.clock.now = at
+        headers = {**world["ins1"], "Idempotency-Key": key}
+        assert world.client.post("/cases", json=report(), headers=headers).status_code == 201
+
+    result = sweeper.sweep(session, now=T0 + timedelta(hours=25))
+
+    assert result.purged_keys == 1
+    assert session.scalars(select(IdempotencyKey.key)).all() == ["fresh"]
+    assert "expired idempotency keys purged: 1" in str(result)

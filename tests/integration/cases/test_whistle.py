@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.integration.cases.conftest import T0, World, act, file_case, ok
-from tests.integration.conftest import assert_problem
+from tests.factories.cases import T0, World, act, file_case, ok
+from tests.factories.web import assert_problem
 
 OFFICES = ["310105001-lvhua", "310105001-chengguan"]
 

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from gridloop.cases import workflow
 from gridloop.cases.actions import LEAD_OFFICE_ACTIONS
 from gridloop.cases.workflow import Action, Actor, Status
-from tests.integration.cases.conftest import T0, World, file_case, image, upload
+from tests.factories.cases import T0, World, file_case, image, upload
 
 # Who acts: the reporter, the street's dispatcher and another street's, the routed office, a
 # second office of the street (whistles summon it), an office of another street, the auditor.

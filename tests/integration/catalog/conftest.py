@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from gridloop.auth.models import Role
 from gridloop.catalog import seed
 from gridloop.config import get_settings
-from tests.integration.conftest import MakeUser, TwoStreets, login
+from tests.factories.places import TwoStreets
+from tests.factories.web import MakeUser, login
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 pytestmark = pytest.mark.usefixtures("catalog")
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gridloop.auth.models import Role
-from tests.integration.conftest import MakeUser, assert_problem, login
+from tests.factories.web import MakeUser, assert_problem, login
 from tests.integration.small_map import STREETS, UNIT_GRIDS
 
 

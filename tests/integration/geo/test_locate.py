@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from gridloop.auth.models import Role
 from gridloop.geo.crs import Crs, from_wgs84
-from tests.integration.conftest import MakeUser, login
+from tests.factories.web import MakeUser, login
 from tests.integration.small_map import EAST, MID, MIDDLE
 
 pytestmark = pytest.mark.usefixtures("small_map")

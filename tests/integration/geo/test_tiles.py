@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from gridloop.auth.models import Role
 from gridloop.config import get_settings
-from tests.integration.conftest import MakeUser, assert_problem, login
+from tests.factories.web import MakeUser, assert_problem, login
 from tests.integration.small_map import EAST, FAR_EAST, MID, MIDDLE, NORTH, SOUTH, WEST
 
 pytestmark = pytest.mark.usefixtures("small_map")

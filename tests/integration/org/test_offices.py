@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from gridloop.auth.models import Role
 from gridloop.org import service
 from gridloop.org.models import Office
-from tests.integration.conftest import MakeUser, assert_problem, login, square
+from tests.factories.places import square
+from tests.factories.web import MakeUser, assert_problem, login
 from tests.integration.small_map import (
     EAST,
     FAR_EAST,

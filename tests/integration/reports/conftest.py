@@ -13,58 +13,25 @@ Two ways the rollups are kept here:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, Row, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, text
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
 from gridloop.cases import sweeper
 from gridloop.config import get_settings
-from gridloop.reports.models import COUNTERS
-from tests.integration.cases.conftest import World, clock, photo_dir, world
+from tests.factories.cases import World
+from tests.factories.reports import History
 from tests.integration.cases.scratch import scratch_world
-from tests.integration.reports.history import Case, build_history
-
-__all__ = ["clock", "history", "photo_dir", "rollups_at_each_statement", "world"]
-
-# The daily and monthly rollup rows with a case in them (a row all its cases left stays, all
-# zeros), in key order.
-_GROUP_AND_COUNTERS = f"kind, key, street_code, office_id, {', '.join(COUNTERS)}"
-ROLLUP_ROWS = text(
-    f"SELECT 'day' AS period, day, {_GROUP_AND_COUNTERS} FROM case_rollup WHERE reported <> 0"
-    f" UNION ALL SELECT 'month', month, {_GROUP_AND_COUNTERS} FROM case_rollup_month"
-    " WHERE reported <> 0 ORDER BY period, kind, key, day, street_code, office_id"
-)
-FACT_ROWS = text("SELECT * FROM case_fact ORDER BY case_id")
-
-
-def rollups(connection: Connection | Session) -> tuple[list[Row[Any]], list[Row[Any]]]:
-    """The rollup rows and the facts of every case, as they are now."""
-    return list(connection.execute(ROLLUP_ROWS)), list(connection.execute(FACT_ROWS))
+from tests.integration.reports.history import build_history
 
 
 @pytest.fixture(autouse=True)
 def rollups_at_each_statement(connection: Connection) -> None:
     connection.execute(text("SET CONSTRAINTS refresh_rollups IMMEDIATE"))
-
-
-@dataclass
-class History:
-    world: World
-    cases: list[Case]
-    url: str
-    engine: Engine
-    sessions: sessionmaker[Session]
-
-    def case(self, number: int) -> Case:
-        """Case `number` of the list in `history.py` (1 to 40)."""
-        return self.cases[number - 1]
 
 
 @pytest.fixture(scope="package")

@@ -67,7 +67,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gridloop.cases.sweeper import SweepResult
-from tests.integration.cases.conftest import (
+from tests.factories.cases import (
     IN_A001,
     IN_A003,
     IN_B001,

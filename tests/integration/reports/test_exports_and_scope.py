@@ -22,9 +22,9 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.integration.cases.conftest import World, etag, file_case, image, report
-from tests.integration.conftest import assert_problem
-from tests.integration.reports.conftest import History
+from tests.factories.cases import World, etag, file_case, image, report
+from tests.factories.reports import History
+from tests.factories.web import assert_problem
 from tests.integration.reports.history import CG, L1, L2, S1, S2
 
 INDICATORS = "/reports/indicators"

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, text
 
 from gridloop.reports import repository
 from gridloop.reports.repository import GroupBy, Period, RowFilter
-from tests.integration.cases.conftest import SHANGHAI, World, file_case
-from tests.integration.reports.conftest import History, rollups
+from tests.factories.cases import SHANGHAI, World, file_case
+from tests.factories.reports import History, rollups
 from tests.integration.reports.history import CG, L1, L2, S1, S2
 
 # ----------------------------------------------------------------------------- expectations

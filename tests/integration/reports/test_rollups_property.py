@@ -29,17 +29,8 @@ from gridloop.cases import sweeper, workflow
 from gridloop.cases.workflow import Status
 from gridloop.org import service as org_service
 from gridloop.reports.models import COUNTERS
-from tests.integration.cases.conftest import (
-    IN_A001,
-    IN_B001,
-    T0,
-    World,
-    file_case,
-    image,
-    to_handling,
-    upload,
-)
-from tests.integration.reports.conftest import rollups
+from tests.factories.cases import IN_A001, IN_B001, T0, World, file_case, image, to_handling, upload
+from tests.factories.reports import rollups
 from tests.integration.small_map import EAST, NORTH, SOUTH, WEST, box
 
 # Where a case is filed and by whom; its street's dispatcher and inspector.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.integration.reports.conftest import History, rollups
+from tests.factories.reports import History, rollups
 from tests.integration.test_cli import gridloop
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cases.conftest import (
+from tests.factories.cases import (
     IN_A001,
     IN_B001,
     World,
@@ -29,7 +29,7 @@ from tests.integration.cases.conftest import (
     to_handling,
     upload,
 )
-from tests.integration.conftest import assert_problem
+from tests.factories.web import assert_problem
 
 LVHUA_1 = "310105001 绿化市容所"
 LVHUA_2 = "310105002 绿化市容所"

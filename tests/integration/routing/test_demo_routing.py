@@ -21,7 +21,7 @@ from gridloop.org import seed as org_seed
 from gridloop.org import service as org_service
 from gridloop.routing import seed, service
 from gridloop.routing.engine import LeadKind
-from tests.integration.routing.conftest import load_catalog, module_world
+from tests.factories.routing import load_catalog, module_world
 
 SEEDED_AT = datetime(2026, 11, 28, tzinfo=UTC)
 WEDNESDAY_NIGHT = datetime(2026, 6, 10, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai

@@ -16,10 +16,11 @@ from gridloop.catalog import service as catalog_service
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
 from gridloop.geo.crs import Crs, from_wgs84
+from gridloop.localtime import CHINA_TIME
 from gridloop.org import service as org_service
 from gridloop.routing import engine, seed, service
-from tests.integration.conftest import assert_problem
-from tests.integration.routing.conftest import POINT_A, POINT_B, STREET_A, STREET_B, rule, rule_set
+from tests.factories.routing import POINT_A, POINT_B, STREET_A, STREET_B, rule, rule_set
+from tests.factories.web import assert_problem
 from tests.integration.small_map import FAR_EAST, NORTH, SOUTH, WEST
 
 NIGHT = "2026-06-10T23:30:00+08:00"
@@ -271,7 +272,7 @@ def test_explain_agrees_with_the_engine_and_names_one_lead(
     item_code: str,
     minute: int,
 ) -> None:
-    at = datetime(2026, 6, 8, tzinfo=engine.SHANGHAI).timestamp() + minute * 60
+    at = datetime(2026, 6, 8, tzinfo=CHINA_TIME).timestamp() + minute * 60
     when = datetime.fromtimestamp(at, tz=UTC)
     location = geo_service.locate(session, lon=lon, lat=lat, crs=Crs.WGS84)
     item = catalog_service.get_item(session, code=item_code)
@@ -285,6 +286,7 @@ def test_explain_agrees_with_the_engine_and_names_one_lead(
         tier=item.tier.value,
         default_department=item.default_department_type.value,
         at=when,
+        zone=CHINA_TIME,
         covering=org_service.offices_covering(session, lon=lon, lat=lat),
         street_center=org_service.street_center(session, street_code=location.street.code),
     )

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from gridloop.config import get_settings
 from gridloop.routing import seed
-from tests.integration.conftest import assert_problem
-from tests.integration.routing.conftest import rule, rule_set
+from tests.factories.routing import rule, rule_set
+from tests.factories.web import assert_problem
 
 GROUP_RENTING = rule("group-renting", 200, "fangguan", item_codes=["E0514"])
 TAXIS = rule("illegal-taxi", 200, "jiaojing", item_codes=["E0509"])

@@ -1,9 +1,10 @@
 """`gridloop seed history`, the database side: what the histories are written for, the COPY
-into the tables, and the finish (identity sequences, statistics, the reports' rollups recomputed).
+into the tables, and the finish (identity sequences, statistics). The command line then asks the
+reports to recompute their rollups, in the same transaction.
 
 Everything happens in the caller's transaction, with `session_replication_role = replica`: no
 foreign key checks and no triggers (the event-immutability trigger, the reports' rollup
-trigger), so the rows are right by construction (`history.py`); CHECK constraints and unique
+trigger), so the rows are right by construction (`plan.py`, `walk.py`); CHECK constraints and unique
 indexes still hold. Rows get explicit ids from max(id) + 1; the sequences follow at the end.
 Python generates the next chunk while a writer thread COPYs the previous one, so generation and
 PostgreSQL's parsing overlap on two cores.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
-from gridloop.cases import history
-from gridloop.cases.history import Plan
-from gridloop.cases.history_model import (
+from gridloop.errors import Conflict
+from gridloop.org.models import GRID_CENTER
+from gridloop.synth.history import plan as history_plan
+from gridloop.synth.history.model import (
     COLUMNS,
     POINTS_PER_GRID,
     TABLES,
@@ -38,9 +40,7 @@ from gridloop.cases.history_model import (
     Point,
     World,
 )
-from gridloop.errors import Conflict
-from gridloop.org.models import GRID_CENTER
-from gridloop.reports import repository as reports_repository
+from gridloop.synth.history.plan import Plan
 
 SEED_KEY_NAMES = {
     IntakeSource.HOTLINE_12345: "history-seed-hotline",
@@ -123,71 +123,27 @@ def load_world(session: Session, *, seed: int) -> World:
     items = tuple(_items(session))
     if not items:
         raise HistoryNotPossible("管理条目为空，请先导入 / the catalog is empty: run `seed demo`")
-    rows = session.execute(
-        text(
-            "SELECT u.code, u.community_code, u.street_code, s.district_code FROM unit_grid u "
-            "JOIN street s ON s.code = u.street_code ORDER BY u.code"
+    rows = (
+        session.execute(
+            text(
+                "SELECT u.code, u.community_code, u.street_code, s.district_code FROM unit_grid u "
+                "JOIN street s ON s.code = u.street_code ORDER BY u.code"
+            )
         )
-    ).all()
+        .tuples()
+        .all()
+    )
     if not rows:
         raise HistoryNotPossible("没有单元网格 / there are no unit grids: run `seed demo`")
-    inspectors = _min_user_by(
-        session,
-        "SELECT g.responsibility_grid_code, min(u.user_id) FROM responsibility_grid_inspector g "
-        "JOIN app_user u ON u.user_id = g.user_id WHERE u.role = 'inspector' AND u.is_active "
-        "GROUP BY 1",
-    )
-    if not inspectors:
-        raise HistoryNotPossible(
-            "没有负责网格的监督员 / no inspector patrols any responsibility grid: "
-            "run `seed demo` or create inspectors"
-        )
+    points = _points(session, seed=seed)
     auditor = session.scalar(
         text("SELECT min(user_id) FROM app_user WHERE role = 'auditor' AND is_active")
     )
     if auditor is None:
         raise HistoryNotPossible("没有考核员 / there is no auditor user for follow-up visits")
-    points: dict[str, list[Point]] = {}
-    for row in session.execute(
-        text(_POINTS_SQL), {"points": POINTS_PER_GRID, "seed": max(1, seed)}
-    ):
-        points.setdefault(row.code, []).append(
-            Point(
-                lon=row.lon,
-                lat=row.lat,
-                ewkb=row.ewkb,
-                responsibility_grid_code=row.responsibility_grid_code,
-                inspector_id=inspectors.get(row.responsibility_grid_code),
-            )
-        )
-    leads: dict[str, dict[str, int]] = {}
-    for code, department_type, office_id in session.execute(text(_LEAD_OFFICES_SQL)):
-        if office_id is None:
-            raise HistoryNotPossible("没有派出机构 / there are no offices: run `seed demo`")
-        leads.setdefault(code, {})[department_type] = office_id
-    covering: dict[str, list[int]] = {
-        code: list(offices) for code, offices in session.execute(text(_COVERING_OFFICES_SQL))
-    }
-    dispatchers = _min_user_by(
-        session,
-        "SELECT street_code, min(user_id) FROM app_user "
-        "WHERE role = 'dispatcher' AND is_active GROUP BY 1",
-    )
-    grids = tuple(
-        Grid(
-            code=code,
-            community_code=community_code,
-            street_code=street_code,
-            district_code=district_code,
-            points=tuple(points[code]),
-            lead_office=leads[code],
-            offices=tuple(covering.get(code, ())),
-            dispatcher_id=dispatchers.get(street_code),
-        )
-        for code, community_code, street_code, district_code in rows
-    )
+    leads = _lead_offices(session)
     return World(
-        grids=grids,
+        grids=_grids(session, rows, points, leads),
         items=items,
         office_codes=dict(
             session.execute(text("SELECT office_id, code FROM office")).tuples().all()
@@ -201,6 +157,75 @@ def load_world(session: Session, *, seed: int) -> World:
         hotline_key_id=_intake_key(session, IntakeSource.HOTLINE_12345),
         public_key_id=_intake_key(session, IntakeSource.PUBLIC_APP),
     )
+
+
+def _grids(
+    session: Session,
+    rows: Sequence[tuple[str, str, str, str]],
+    points: dict[str, list[Point]],
+    leads: dict[str, dict[str, int]],
+) -> tuple[Grid, ...]:
+    """The unit grids of `rows` with their points, offices and the dispatcher of their street."""
+    covering: dict[str, list[int]] = {
+        code: list(offices) for code, offices in session.execute(text(_COVERING_OFFICES_SQL))
+    }
+    dispatchers = _min_user_by(
+        session,
+        "SELECT street_code, min(user_id) FROM app_user "
+        "WHERE role = 'dispatcher' AND is_active GROUP BY 1",
+    )
+    return tuple(
+        Grid(
+            code=code,
+            community_code=community_code,
+            street_code=street_code,
+            district_code=district_code,
+            points=tuple(points[code]),
+            lead_office=leads[code],
+            offices=tuple(covering.get(code, ())),
+            dispatcher_id=dispatchers.get(street_code),
+        )
+        for code, community_code, street_code, district_code in rows
+    )
+
+
+def _points(session: Session, *, seed: int) -> dict[str, list[Point]]:
+    """Random points of each unit grid, each with the inspector patrolling it."""
+    inspectors = _min_user_by(
+        session,
+        "SELECT g.responsibility_grid_code, min(u.user_id) FROM responsibility_grid_inspector g "
+        "JOIN app_user u ON u.user_id = g.user_id WHERE u.role = 'inspector' AND u.is_active "
+        "GROUP BY 1",
+    )
+    if not inspectors:
+        raise HistoryNotPossible(
+            "没有负责网格的监督员 / no inspector patrols any responsibility grid: "
+            "run `seed demo` or create inspectors"
+        )
+    points: dict[str, list[Point]] = {}
+    for row in session.execute(
+        text(_POINTS_SQL), {"points": POINTS_PER_GRID, "seed": max(1, seed)}
+    ):
+        points.setdefault(row.code, []).append(
+            Point(
+                lon=row.lon,
+                lat=row.lat,
+                ewkb=row.ewkb,
+                responsibility_grid_code=row.responsibility_grid_code,
+                inspector_id=inspectors.get(row.responsibility_grid_code),
+            )
+        )
+    return points
+
+
+def _lead_offices(session: Session) -> dict[str, dict[str, int]]:
+    """The lead office of each unit grid and department type."""
+    leads: dict[str, dict[str, int]] = {}
+    for code, department_type, office_id in session.execute(text(_LEAD_OFFICES_SQL)):
+        if office_id is None:
+            raise HistoryNotPossible("没有派出机构 / there are no offices: run `seed demo`")
+        leads.setdefault(code, {})[department_type] = office_id
+    return leads
 
 
 def _items(session: Session) -> list[Item]:
@@ -292,7 +317,7 @@ def seed_history(
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     result = HistoryResult()
-    _copy_all(driver, history.generate(world, plan, first), result, on_chunk)
+    _copy_all(driver, history_plan.generate(world, plan, first), result, on_chunk)
     for table, key in _KEYS.items():
         connection.execute(
             text(
@@ -300,9 +325,9 @@ def seed_history(
                 f"FROM {table} HAVING max({key}) IS NOT NULL"
             )
         )
-    # Statistics first: the rebuild joins the cases, events and offices just written.
+    # Statistics for what follows in the transaction: the rollup rebuild joins the cases,
+    # events and offices just written.
     connection.execute(text(f"ANALYZE {', '.join(TABLES)}"))
-    reports_repository.rebuild_rollups(session)
     result.seconds = time.perf_counter() - began
     return result
 

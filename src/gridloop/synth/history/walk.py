@@ -1,17 +1,21 @@
 """One case walked through the closed loop, as the live workflow would take it, into COPY rows.
 
-Each action applies what its step in `actions.py` changes (columns, due times, offices,
+Each action applies what its step in `cases/actions.py` changes (columns, due times, offices,
 suspensions) and appends its event with the payload keys of that step (the routing decision,
-which it cannot fill, left out); before each action, `Case.at` reports the deadlines the
-sweeper saw missed meanwhile (see `history.py` on the simplifications).
+which it cannot fill, left out); the workflow table (`workflow.next_status`) says the status it
+leads to, and refuses a move the live service would refuse. Before each action, `Case.at`
+reports the deadlines the sweeper saw missed meanwhile (see `plan.py` on the simplifications).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import tzinfo
+from typing import Any, TypeVar
 
-from gridloop.cases.history_case import (
-    DISPATCHER,
+from gridloop.cases.models import Deadline, OfficeRole, RejectReason, Satisfaction, Source
+from gridloop.cases.workflow import Action, Actor, Pending, Verification
+from gridloop.synth.history.case import (
     INSPECTOR,
     INTAKE,
     LIAISON,
@@ -19,9 +23,8 @@ from gridloop.cases.history_case import (
     Case,
     Ledger,
     id_text,
-    json_bool,
 )
-from gridloop.cases.history_model import (
+from gridloop.synth.history.model import (
     DAY,
     HOUR,
     MINUTE,
@@ -31,8 +34,8 @@ from gridloop.cases.history_model import (
     FirstIds,
     World,
 )
-from gridloop.cases.models import OfficeRole, RejectReason, Satisfaction, Source
-from gridloop.cases.workflow import Actor
+
+T = TypeVar("T")
 
 # How often things happen (fractions of the cases that reach the step).
 INTAKE_SOURCES = frozenset({Source.HOTLINE_12345, Source.PUBLIC})
@@ -49,7 +52,13 @@ SUSPENSION_SHARE = 0.01
 SUSPENSION_MEAN_DAYS = 25.0
 REWORK_SHARE = 0.06  # a failed verification
 SECOND_REWORK_SHARE = 0.12  # of the reworked, failing again
-LATE = {"register": 0.03, "dispatch": 0.04, "handle": 0.10, "verify": 0.05, "close": 0.04}
+LATE = {
+    Deadline.REGISTER: 0.03,
+    Deadline.DISPATCH: 0.04,
+    Deadline.HANDLE: 0.10,
+    Deadline.VERIFY: 0.05,
+    Deadline.CLOSE: 0.04,
+}
 EVALUATED_SHARE = 0.85
 SATISFACTION_SHARES = (
     (Satisfaction.SATISFIED, 0.80),
@@ -122,7 +131,7 @@ def _finished(start: int, due: int, limit: int, late: bool, x: float) -> int:
     return max(due, start) + max(5 * MINUTE, int(limit * (0.05 + x)))
 
 
-def _pick(shares: tuple[tuple[str, float], ...], x: float) -> str:
+def _pick(shares: tuple[tuple[T, float], ...], x: float) -> T:
     for value, share in shares:
         if x < share:
             return value
@@ -133,10 +142,14 @@ def _pick(shares: tuple[tuple[str, float], ...], x: float) -> str:
 class Writer:
     """Walks cases through the loop and collects their rows; ids continue across chunks."""
 
-    def __init__(self, world: World, first: FirstIds, *, start: int, end: int) -> None:
+    def __init__(
+        self, world: World, first: FirstIds, *, start: int, end: int, zone: tzinfo
+    ) -> None:
         self.world = world
         self.end = end
-        self.ledger = Ledger(first, start=start, end=end, office_codes=world.office_codes)
+        self.ledger = Ledger(
+            first, start=start, end=end, zone=zone, office_codes=world.office_codes
+        )
         self.stamps = self.ledger.stamps
         self.first_case = first.case
         self.case_id = first.case
@@ -183,7 +196,8 @@ class Writer:
             for row_id, started, ended in case.suspensions:
                 ended_at = NULL if ended < 0 else sql(ended)
                 suspensions.append(f"{row_id}\t{case.case_id}\t{sql(started)}\t{ended_at}\n")
-            statuses[case.status] = statuses.get(case.status, 0) + 1
+            status = str(case.status)
+            statuses[status] = statuses.get(status, 0) + 1
         return Chunk(
             cases=len(cases),
             rows={
@@ -242,22 +256,16 @@ class Writer:
         if named:
             c.item_code = item.code
             c.register_due = t0 + item.register
-        filed_item = f'"{item.code}"' if named else "null"
-        c.event(
-            t0,
-            "file",
-            "reported",
-            c.reporter_role,
-            c.reporter_user,
-            c.reporter_key,
-            f'{{"source": "{c.source}", "item_code": {filed_item}}}',
-        )
+        reporter = (c.reporter_role, c.reporter_user, c.reporter_key)
+        payload = {"source": c.source, "item_code": item.code if named else None}
+        c.event(t0, Action.FILE, reporter, payload)
         return c
 
     def _register(self, c: Case, u: list[float]) -> bool:
         """立案, or rejected (不予立案)."""
         item = c.item
-        t = c.since + _took(item.register, u[U_LATE_REGISTER] < LATE["register"], u[U_REGISTER])
+        late = u[U_LATE_REGISTER] < LATE[Deadline.REGISTER]
+        t = c.since + _took(item.register, late, u[U_REGISTER])
         if not c.reach(t):
             return False
         if u[U_REJECT] < REJECT_SHARE:
@@ -265,34 +273,31 @@ class Writer:
             if reason == RejectReason.DUPLICATE and c.original is None:
                 reason = RejectReason.OUT_OF_SCOPE
             c.rejection_reason = reason
-            payload = f'{{"reason": "{reason}"}}'
+            payload: dict[str, Any] = {"reason": reason}
             if reason == RejectReason.DUPLICATE:
                 c.duplicate_of = c.original
-                payload = f'{{"reason": "{reason}", "duplicate_of": {c.original}}}'
-            c.event(t, "reject", "rejected", DISPATCHER, c.dispatcher, NULL, payload)
+                payload["duplicate_of"] = c.original
+            c.event(t, Action.REJECT, c.as_dispatcher(), payload)
             return False
         c.item_code = item.code
         c.registered_at = t
         if c.register_due is None:  # an intake report without an item: counted from filing
             c.register_due = c.reported_at + item.register
         c.dispatch_due = t + item.dispatch
-        c.event(
-            t,
-            "register",
-            "registered",
-            DISPATCHER,
-            c.dispatcher,
-            NULL,
-            f'{{"item_code": "{item.code}", "tier": "{item.tier}", '
-            f'"dispatch_due_at": "{self.stamps.local_iso(c.dispatch_due)}"}}',
-        )
+        payload = {
+            "item_code": item.code,
+            "tier": item.tier,
+            "dispatch_due_at": self.stamps.local_iso(c.dispatch_due),
+        }
+        c.event(t, Action.REGISTER, c.as_dispatcher(), payload)
         return True
 
     def _dispatch(self, c: Case, u: list[float]) -> bool:
         """派遣 to the lead office, perhaps after the wrong office returned the case."""
         item, grid = c.item, c.grid
         lead = grid.lead_office[item.department_type]
-        t = c.since + _took(item.dispatch, u[U_LATE_DISPATCH] < LATE["dispatch"], u[U_DISPATCH])
+        late = u[U_LATE_DISPATCH] < LATE[Deadline.DISPATCH]
+        t = c.since + _took(item.dispatch, late, u[U_DISPATCH])
         if t >= self.end:
             return False
         if u[U_RETURN] < RETURN_SHARE:
@@ -304,15 +309,8 @@ class Writer:
                 return False
             c.offices[-1][3] = t
             c.handle_due = c.close_due = c.accepted_at = None
-            c.event(
-                t,
-                "return",
-                "registered",
-                LIAISON,
-                id_text(self.world.liaisons.get(wrong)),
-                NULL,
-                f'{{"reason": "{RETURN_REASON}", "office_id": {wrong}}}',
-            )
+            liaison = (LIAISON, id_text(self.world.liaisons.get(wrong)), NULL)
+            c.event(t, Action.RETURN, liaison, {"reason": RETURN_REASON, "office_id": wrong})
             t += 10 * MINUTE + int(2 * HOUR * u[U_REDISPATCH])
             if t >= self.end:
                 return False
@@ -326,84 +324,82 @@ class Writer:
         if not c.reach(t):
             return False
         c.accepted_at = t
-        c.event(t, "accept", "handling", LIAISON, c.liaison, NULL, "{}")
+        c.event(t, Action.ACCEPT, c.as_liaison())
         return (u[U_EXTENSION] >= EXTENSION_SHARE or self._extend(c, u)) and (
             u[U_SUSPENSION] >= SUSPENSION_SHARE or self._suspend(c, u)
         )
 
     def _handle(self, c: Case, u: list[float]) -> bool:
         """处置 and 核查, round after round until a verification passes."""
-        item, iso = c.item, self.stamps.local_iso
         reworks = 0
         if u[U_REWORK] < REWORK_SHARE:
             reworks = 2 if u[U_SECOND_REWORK] < SECOND_REWORK_SHARE else 1
-        late, x = u[U_LATE_HANDLE] < LATE["handle"], u[U_HANDLE]
+        late, x = u[U_LATE_HANDLE] < LATE[Deadline.HANDLE], u[U_HANDLE]
         while True:
-            assert c.handle_due is not None
-            t = _finished(c.since, c.handle_due, item.handle, late, x)
-            if not c.reach(t):
+            passed = self._handle_round(c, u, late, x, passes=c.rework_count >= reworks)
+            if passed is not False:
+                return passed is True
+            if not self._rework(c, u):
                 return False
-            c.handled_at = t
-            c.pending = c.requested_due = None
-            c.verify_due = t + item.verify
-            c.event(
-                t,
-                "report_handled",
-                "handled",
-                LIAISON,
-                c.liaison,
-                NULL,
-                f'{{"result": "{HANDLED_RESULT}", "verify_due_at": "{iso(c.verify_due)}"}}',
-            )
-            t += _took(item.verify, u[U_LATE_VERIFY] < LATE["verify"], u[U_VERIFY])
-            if not c.reach(t):
-                return False
-            passed = c.rework_count >= reworks
-            c.verified_at = t
-            c.verification = "passed" if passed else "failed"
-            c.event(
-                t,
-                "verify",
-                "handled",
-                INSPECTOR,
-                c.verifier,
-                NULL,
-                f'{{"passed": {json_bool(passed)}, "verification": "{c.verification}", '
-                f'"verify_due_at": "{iso(c.verify_due)}"}}',
-            )
-            if passed:
-                return True
-            t += 5 * MINUTE + int(2 * HOUR * u[U_REWORK_AT])
-            if not c.reach(t):
-                return False
-            c.rework_count += 1
-            c.verification = c.handled_at = c.verify_due = None
-            c.handle_due = t + item.handle
-            c.close_due = c.handle_due + item.verify
-            c.event(
-                t,
-                "rework",
-                "handling",
-                DISPATCHER,
-                c.dispatcher,
-                NULL,
-                f'{{"reason": "{REWORK_REASON}", "rework_count": {c.rework_count}, '
-                f'"handle_due_at": "{iso(c.handle_due)}"}}',
-            )
-            late, x = u[U_LATE_REHANDLE] < LATE["handle"], u[U_REHANDLE]
+            late, x = u[U_LATE_REHANDLE] < LATE[Deadline.HANDLE], u[U_REHANDLE]
+
+    def _handle_round(
+        self, c: Case, u: list[float], late: bool, x: float, *, passes: bool
+    ) -> bool | None:
+        """One round of handling and its verification: whether it passed; None when `end`
+        comes first."""
+        item, iso = c.item, self.stamps.local_iso
+        assert c.handle_due is not None
+        t = _finished(c.since, c.handle_due, item.handle, late, x)
+        if not c.reach(t):
+            return None
+        c.handled_at = t
+        c.pending = c.requested_due = None
+        c.verify_due = t + item.verify
+        payload: dict[str, Any] = {"result": HANDLED_RESULT, "verify_due_at": iso(c.verify_due)}
+        c.event(t, Action.REPORT_HANDLED, c.as_liaison(), payload)
+        t += _took(item.verify, u[U_LATE_VERIFY] < LATE[Deadline.VERIFY], u[U_VERIFY])
+        if not c.reach(t):
+            return None
+        c.verified_at = t
+        c.verification = Verification.PASSED if passes else Verification.FAILED
+        payload = {
+            "passed": passes,
+            "verification": c.verification,
+            "verify_due_at": iso(c.verify_due),
+        }
+        c.event(t, Action.VERIFY, (INSPECTOR, c.verifier, NULL), payload)
+        return passes
+
+    def _rework(self, c: Case, u: list[float]) -> bool:
+        """返工 after a failed verification; False when `end` comes first."""
+        t = c.since + 5 * MINUTE + int(2 * HOUR * u[U_REWORK_AT])
+        if not c.reach(t):
+            return False
+        c.rework_count += 1
+        c.verification = c.handled_at = c.verify_due = None
+        c.handle_due = t + c.item.handle
+        c.close_due = c.handle_due + c.item.verify
+        payload = {
+            "reason": REWORK_REASON,
+            "rework_count": c.rework_count,
+            "handle_due_at": self.stamps.local_iso(c.handle_due),
+        }
+        c.event(t, Action.REWORK, c.as_dispatcher(), payload)
+        return True
 
     def _close(self, c: Case, u: list[float]) -> bool:
         """结案 after the passed verification; False unless an evaluation may follow."""
         assert c.close_due is not None
         t = c.since
-        if t < c.close_due and u[U_LATE_CLOSE] >= LATE["close"]:
+        if t < c.close_due and u[U_LATE_CLOSE] >= LATE[Deadline.CLOSE]:
             t += max(MINUTE, int(min(c.close_due - t, 4 * HOUR) * (0.05 + 0.6 * u[U_CLOSE])))
         else:
             t = max(t, c.close_due) + 5 * MINUTE + int(2 * HOUR * u[U_CLOSE])
         if not c.reach(t):
             return False
         c.closed_at = t
-        c.event(t, "close", "closed", DISPATCHER, c.dispatcher, NULL, "{}")
+        c.event(t, Action.CLOSE, c.as_dispatcher())
         return u[U_EVALUATED] < EVALUATED_SHARE
 
     def _extend(self, c: Case, u: list[float]) -> bool:
@@ -416,30 +412,16 @@ class Writer:
             return False
         until = due + max(HOUR, int(item.handle * (1 + 2 * u[U_EXTENSION_UNTIL])))
         until = until // MINUTE * MINUTE
-        c.pending, c.requested_due = "extension", until
-        c.event(
-            t,
-            "request_extension",
-            "handling",
-            LIAISON,
-            c.liaison,
-            NULL,
-            f'{{"until": "{iso(until)}", "reason": "{EXTENSION_REASON}"}}',
-        )
+        c.pending, c.requested_due = Pending.EXTENSION, until
+        payload = {"until": iso(until), "reason": EXTENSION_REASON}
+        c.event(t, Action.REQUEST_EXTENSION, c.as_liaison(), payload)
         t += max(MINUTE, int((due - t) * (0.1 + 0.8 * u[U_EXTENSION_APPROVAL])))
         if not c.reach(t):
             return False
         c.handle_due, c.close_due = until, until + item.verify
         c.pending = c.requested_due = None
-        c.event(
-            t,
-            "approve_extension",
-            "handling",
-            DISPATCHER,
-            c.dispatcher,
-            NULL,
-            f'{{"from": "{iso(due)}", "handle_due_at": "{iso(until)}"}}',
-        )
+        payload = {"from": iso(due), "handle_due_at": iso(until)}
+        c.event(t, Action.APPROVE_EXTENSION, c.as_dispatcher(), payload)
         return True
 
     def _suspend(self, c: Case, u: list[float]) -> bool:
@@ -450,23 +432,15 @@ class Writer:
         t = start + max(MINUTE, int(max(due - start, HOUR) * (0.1 + 0.4 * u[U_SUSPENSION_AT])))
         if not c.reach(t):
             return False
-        c.pending = "suspension"
-        c.event(
-            t,
-            "request_suspension",
-            "handling",
-            LIAISON,
-            c.liaison,
-            NULL,
-            f'{{"reason": "{SUSPENSION_REASON}"}}',
-        )
+        c.pending = Pending.SUSPENSION
+        c.event(t, Action.REQUEST_SUSPENSION, c.as_liaison(), {"reason": SUSPENSION_REASON})
         t += 10 * MINUTE + int(4 * HOUR * u[U_SUSPENSION_APPROVAL])
         if not c.reach(t):
             return False
         c.pending = None
         c.suspensions.append([self.ledger.suspension_id, t, -1])
         self.ledger.suspension_id += 1
-        c.event(t, "approve_suspension", "suspended", DISPATCHER, c.dispatcher, NULL, "{}")
+        c.event(t, Action.APPROVE_SUSPENSION, c.as_dispatcher())
         started = t
         t += DAY + int(-math.log1p(-u[U_SUSPENSION_DAYS]) * SUSPENSION_MEAN_DAYS * DAY)
         if not c.reach(t):
@@ -475,15 +449,8 @@ class Writer:
         # Resuming pushes the handling deadline by the time the case was suspended.
         c.handle_due = due + (t - started)
         c.close_due = c.handle_due + c.item.verify
-        c.event(
-            t,
-            "resume",
-            "handling",
-            DISPATCHER,
-            c.dispatcher,
-            NULL,
-            f'{{"suspended_from": "{iso(started)}", "handle_due_at": "{iso(c.handle_due)}"}}',
-        )
+        payload = {"suspended_from": iso(started), "handle_due_at": iso(c.handle_due)}
+        c.event(t, Action.RESUME, c.as_dispatcher(), payload)
         return True
 
     def _evaluate(self, c: Case, u: list[float]) -> None:
@@ -491,33 +458,29 @@ class Writer:
         t = c.since + HOUR + int(71 * HOUR * u[U_EVALUATE_AT])
         if not c.reach(t):
             return
-        satisfaction = _pick(SATISFACTION_SHARES, u[U_SATISFACTION])
-        c.satisfaction = satisfaction
+        c.satisfaction = _pick(SATISFACTION_SHARES, u[U_SATISFACTION])
         if c.reporter_role == INTAKE:
-            actor, user, key, channel, contacted = INTAKE, NULL, c.reporter_key, "reporter", True
+            actor, channel, contacted = (INTAKE, NULL, c.reporter_key), "reporter", True
         else:
-            actor, user, key, channel = (
-                Actor.AUDITOR.value,
-                str(self.world.auditor_id),
-                NULL,
-                "follow_up",
-            )
-            contacted = u[U_CONTACTED] < CONTACTED_SHARE
-        on_time = (
-            ("register", c.registered_at, c.register_due),
-            ("dispatch", c.dispatched_at, c.dispatch_due),
-            ("handle", c.handled_at, c.handle_due),
-            ("verify", c.verified_at, c.verify_due),
-            ("close", c.closed_at, c.close_due),
-        )
-        timeliness = ", ".join(
-            f'"{step}": {"null" if done is None or due is None else json_bool(done <= due)}'
-            for step, done, due in on_time
-        )
-        solved = u[U_SOLVED] < SOLVED_SHARE
-        payload = (
-            f'{{"satisfaction": "{satisfaction}", "channel": "{channel}", '
-            f'"contacted": {json_bool(contacted)}, "solved": {json_bool(solved)}, '
-            f'"timeliness": {{{timeliness}}}}}'
-        )
-        c.event(t, "evaluate", "evaluated", actor, user, key, payload)
+            actor = (Actor.AUDITOR.value, str(self.world.auditor_id), NULL)
+            channel, contacted = "follow_up", u[U_CONTACTED] < CONTACTED_SHARE
+        payload: dict[str, Any] = {
+            "satisfaction": c.satisfaction,
+            "channel": channel,
+            "contacted": contacted,
+            "solved": u[U_SOLVED] < SOLVED_SHARE,
+            "timeliness": _timeliness(c),
+        }
+        c.event(t, Action.EVALUATE, actor, payload)
+
+
+def _timeliness(c: Case) -> dict[Deadline, bool | None]:
+    """Each step's last event against its deadline; None for a step without both."""
+    steps = (
+        (Deadline.REGISTER, c.registered_at, c.register_due),
+        (Deadline.DISPATCH, c.dispatched_at, c.dispatch_due),
+        (Deadline.HANDLE, c.handled_at, c.handle_due),
+        (Deadline.VERIFY, c.verified_at, c.verify_due),
+        (Deadline.CLOSE, c.closed_at, c.close_due),
+    )
+    return {step: None if done is None or due is None else done <= due for step, done, due in steps}

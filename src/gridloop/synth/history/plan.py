@@ -25,24 +25,21 @@ Simplifications, so that the generator stays fast and exact by construction:
 - the lead office is the one of the item's department type whose jurisdiction covers the grid
   (the routing rules are not asked); no assisting offices, whistles or photos.
 
-This module plans when and where cases are reported; `history_walk.py` walks each case through
-the loop, `history_case.py` keeps its columns and rows on the way; `history_db.py` reads the
-world from the database and writes the rows.
+This module plans when and where cases are reported, in local time (`Plan.zone`, the service's
+`GRIDLOOP_TIMEZONE`); `walk.py` walks each case through the loop, `case.py` keeps its columns
+and rows on the way; `db.py` reads the world from the database and writes the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 
-from gridloop.cases.history_model import (
-    DAY,
+from gridloop.synth.history.model import (
     HOUR,
-    LOCAL_OFFSET,
-    LOCAL_ZONE,
     POINTS_PER_GRID,
     SOURCE_SHARES,
     Chunk,
@@ -51,7 +48,7 @@ from gridloop.cases.history_model import (
     Grid,
     World,
 )
-from gridloop.cases.history_walk import U_COLUMNS, Writer
+from gridloop.synth.history.walk import U_COLUMNS, Writer
 
 # Local hours of the reports (0–23), relative weights.
 HOUR_WEIGHTS = (
@@ -68,6 +65,7 @@ class Plan:
     years: int
     seed: int
     end: datetime  # exclusive; a whole minute
+    zone: tzinfo  # of the local days and hours cases are reported in
     chunk_cases: int = 50_000
 
     @property
@@ -82,19 +80,19 @@ def _years_before(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year - years, day=28)
 
 
-def end_at(given: datetime | None, *, now: datetime) -> datetime:
-    """Where histories stop: the date or time given (China Standard Time when naive), else now;
-    to the whole minute.
+def end_at(given: datetime | None, *, now: datetime, zone: tzinfo) -> datetime:
+    """Where histories stop: the date or time given (in `zone` when naive), else now; to the
+    whole minute.
     """
     moment = now if given is None else given
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_ZONE)
+        moment = moment.replace(tzinfo=zone)
     return moment.replace(second=0, microsecond=0)
 
 
-def local_midnight(day: date) -> datetime:
-    """00:00 China Standard Time of `day`, as an aware UTC datetime."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(seconds=LOCAL_OFFSET)
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    """00:00 of `day` in `zone`."""
+    return datetime.combine(day, time(), tzinfo=zone)
 
 
 # ----------------------------------------------------------------------------- generation
@@ -106,13 +104,13 @@ def generate(world: World, plan: Plan, first: FirstIds) -> Iterator[Chunk]:
     start = int(plan.start.timestamp())
     end = int(plan.end.timestamp())
     hour_p = _normalised(HOUR_WEIGHTS)
-    day_starts, day_counts = _cases_per_day(rng, plan.cases, start, end, hour_p)
+    day_starts, day_counts = _cases_per_day(rng, plan, hour_p)
     grid_p = _grid_weights(rng, world.grids)
     item_p = _normalised(1.0 / np.arange(1, len(world.items) + 1) ** 0.9)[
         rng.permutation(len(world.items))
     ]
     source_p = _normalised(list(SOURCE_SHARES.values()))
-    writer = Writer(world, first, start=start, end=end)
+    writer = Writer(world, first, start=start, end=end, zone=plan.zone)
     position = 0
     while position < len(day_starts):
         stop = position
@@ -139,15 +137,16 @@ def generate(world: World, plan: Plan, first: FirstIds) -> Iterator[Chunk]:
 
 
 def _cases_per_day(
-    rng: np.random.Generator, cases: int, start: int, end: int, hour_p: np.ndarray
+    rng: np.random.Generator, plan: Plan, hour_p: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local day starts (epoch seconds) of the span and how many cases each day gets.
 
     The days from the first whole one to the one `end` falls in; that last one weighs what its
     hours before `end` weigh.
     """
-    first_day = datetime.fromtimestamp(start + LOCAL_OFFSET, UTC).date()
-    last_day = datetime.fromtimestamp(end - 1 + LOCAL_OFFSET, UTC).date()
+    start, end = int(plan.start.timestamp()), int(plan.end.timestamp())
+    first_day = plan.start.astimezone(plan.zone).date()
+    last_day = datetime.fromtimestamp(end - 1, plan.zone).date()
     span = (last_day - first_day).days + 1
     offsets = np.arange(span)
     weekdays = (first_day.weekday() + offsets) % 7
@@ -157,7 +156,12 @@ def _cases_per_day(
         * (1 + 0.2 * np.sin(2 * np.pi * (ordinal - 100) / 365))
         * (1 + YEARLY_GROWTH * offsets / 365)
     )
-    starts = int(local_midnight(first_day).timestamp()) + offsets * DAY
+    starts = np.array(
+        [
+            int(local_midnight(first_day + timedelta(days=int(n)), plan.zone).timestamp())
+            for n in offsets
+        ]
+    )
     hours = np.clip((end - starts) / HOUR, 0, 24)
     whole = np.floor(hours).astype(int)
     before_end = np.concatenate(([0.0], np.cumsum(hour_p)))
@@ -166,7 +170,7 @@ def _cases_per_day(
     starts, weights = starts[inside], weights[inside]
     if len(starts) == 0 or weights.sum() <= 0:
         raise ValueError("the span holds no day")
-    counts = rng.multinomial(cases, _normalised(weights))
+    counts = rng.multinomial(plan.cases, _normalised(weights))
     return starts, counts
 
 

@@ -4,12 +4,15 @@ the COPY rows of its events, with the deadlines the sweeper saw missed on the wa
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
-from gridloop.cases.history_model import (
+from gridloop.cases.models import Deadline
+from gridloop.cases.workflow import OVERDUE_EVENT, Action, Actor, Status, next_status
+from gridloop.synth.history.model import (
     DAY,
     HOUR,
-    LOCAL_OFFSET,
     MINUTE,
     SWEEP_SECONDS,
     FirstIds,
@@ -17,34 +20,52 @@ from gridloop.cases.history_model import (
     Item,
     Point,
 )
-from gridloop.cases.workflow import Actor, Status
 
 NULL = "\\N"
-_WORKING = frozenset({Status.DISPATCHED.value, Status.HANDLING.value})
 DISPATCHER, LIAISON = Actor.DISPATCHER.value, Actor.LIAISON.value
-INSPECTOR, INTAKE = Actor.INSPECTOR.value, Actor.INTAKE_CLIENT.value
+INSPECTOR, INTAKE, SYSTEM = Actor.INSPECTOR.value, Actor.INTAKE_CLIENT.value, Actor.SYSTEM.value
+# Payloads as `json.dumps` writes them, Chinese kept readable.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 class Stamps:
     """Epoch seconds as COPY text (UTC) and as ISO 8601 for payloads, from cached parts."""
 
-    def __init__(self, first: int, last: int) -> None:
+    def __init__(self, first: int, last: int, zone: tzinfo) -> None:
+        self.zone = zone
         self.base = first // DAY - 1
         epoch = date(1970, 1, 1).toordinal()
-        self.dates = [
-            date.fromordinal(epoch + day).isoformat() for day in range(self.base, last // DAY + 2)
-        ]
+        days = range(self.base, last // DAY + 2)
+        self.dates = [date.fromordinal(epoch + day).isoformat() for day in days]
         self.times = [
             f"{s // HOUR:02d}:{s // MINUTE % 60:02d}:{s % MINUTE:02d}" for s in range(DAY)
         ]
+        # The zone's offset on each UTC day; None on a day its offset changes.
+        self.offsets: list[int | None] = []
+        for day in days:
+            early, late = self._offset(day * DAY), self._offset(day * DAY + DAY - 1)
+            self.offsets.append(early if early == late else None)
+        self.offset_texts: dict[int, str] = {}
+
+    def _offset(self, t: int) -> int:
+        offset = datetime.fromtimestamp(t, UTC).astimezone(self.zone).utcoffset()
+        return 0 if offset is None else int(offset.total_seconds())
 
     def sql(self, t: int) -> str:
         return f"{self.dates[t // DAY - self.base]} {self.times[t % DAY]}+00"
 
     def local_iso(self, t: int) -> str:
         """As `datetime.isoformat()` of the calendar's zone writes it (`actions.py` payloads)."""
-        t += LOCAL_OFFSET
-        return f"{self.dates[t // DAY - self.base]}T{self.times[t % DAY]}+08:00"
+        offset = self.offsets[t // DAY - self.base]
+        if offset is None:
+            offset = self._offset(t)
+        text = self.offset_texts.get(offset)
+        if text is None:
+            hours, minutes = divmod(abs(offset) // MINUTE, 60)
+            text = f"{'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
+            self.offset_texts[offset] = text
+        t += offset
+        return f"{self.dates[t // DAY - self.base]}T{self.times[t % DAY]}{text}"
 
     def utc_iso(self, t: int) -> str:
         """As PostgreSQL writes a timestamptz into JSON in a UTC session (the sweeper)."""
@@ -55,10 +76,16 @@ class Ledger:
     """The rows the cases of a run write, the next free ids, and the clock they write by."""
 
     def __init__(
-        self, first: FirstIds, *, start: int, end: int, office_codes: dict[int, str]
+        self,
+        first: FirstIds,
+        *,
+        start: int,
+        end: int,
+        zone: tzinfo,
+        office_codes: dict[int, str],
     ) -> None:
         self.end = end
-        self.stamps = Stamps(start - 2 * DAY, end + 800 * DAY)
+        self.stamps = Stamps(start - 2 * DAY, end + 800 * DAY, zone)
         self.office_codes = office_codes
         self.event_id = first.event
         self.office_row_id = first.office
@@ -120,7 +147,7 @@ class Case:
         self.case_id = case_id
         self.grid, self.point, self.item = grid, point, item
         self.prefix = f"\t{case_id}\t{grid.district_code}\t"
-        self.status = NULL
+        self.status: Status | None = None
         self.source = ""
         self.reporter_user = self.reporter_key = NULL
         self.reporter_role = self.dispatcher = self.liaison = self.verifier = NULL
@@ -144,27 +171,29 @@ class Case:
         self.duplicate_of: int | None = None
         self.original: int | None = None  # what a duplicate would duplicate (not a column)
         self.satisfaction: str | None = None
-        self.flagged: list[tuple[str, int]] = []
+        self.flagged: list[tuple[Deadline, int]] = []
         self.offices: list[list[int]] = []  # [row id, office_id, assigned_at, released_at or -1]
         self.suspensions: list[list[int]] = []  # [row id, started_at, ended_at or -1]
 
+    def running(self) -> tuple[tuple[Deadline, int | None], ...]:
+        """The deadlines the sweeper watches in the case's status, with their due times."""
+        match self.status:
+            case Status.REPORTED:
+                return ((Deadline.REGISTER, self.register_due),)
+            case Status.REGISTERED:
+                return ((Deadline.DISPATCH, self.dispatch_due),)
+            case Status.DISPATCHED | Status.HANDLING:
+                return ((Deadline.HANDLE, self.handle_due),)
+            case Status.HANDLED if self.verification is None:
+                return ((Deadline.VERIFY, self.verify_due), (Deadline.CLOSE, self.close_due))
+            case Status.HANDLED:
+                return ((Deadline.CLOSE, self.close_due),)
+        return ()
+
     def at(self, t: int) -> None:
         """Time moves on to `t`: report what the sweeper saw missed before then."""
-        status = self.status
-        if status == "reported":
-            running: tuple[tuple[str, int | None], ...] = (("register", self.register_due),)
-        elif status == "registered":
-            running = (("dispatch", self.dispatch_due),)
-        elif status in _WORKING:
-            running = (("handle", self.handle_due),)
-        elif status == "handled":
-            running = (("close", self.close_due),)
-            if self.verification is None:
-                running = (("verify", self.verify_due), *running)
-        else:
-            return
         missed = []
-        for deadline, due in running:
+        for deadline, due in self.running():
             if due is None or due >= t or (deadline, due) in self.flagged:
                 continue
             # The first sweep after the deadline passed while it ran.
@@ -173,14 +202,15 @@ class Case:
                 missed.append((detected, due, deadline))
         out = self.out
         stamp = out.stamps
+        status = self.status
         for detected, due, deadline in sorted(missed):
             self.flagged.append((deadline, due))
             seen = stamp.sql(detected)
             out.overdue.append(f"{self.case_id}\t{deadline}\t{stamp.sql(due)}\t{seen}\n")
-            payload = f'{{"deadline": "{deadline}", "due_at": "{stamp.utc_iso(due)}"}}'
+            payload = copy_json({"deadline": deadline, "due_at": stamp.utc_iso(due)})
             out.events.append(
-                f"{out.event_id}{self.prefix}overdue\t{status}\t{status}\tsystem\t{NULL}\t{NULL}"
-                f"\t{payload}\t{seen}\n"
+                f"{out.event_id}{self.prefix}{OVERDUE_EVENT}\t{status}\t{status}\t{SYSTEM}"
+                f"\t{NULL}\t{NULL}\t{payload}\t{seen}\n"
             )
             out.event_id += 1
             out.overdue_count += 1
@@ -193,16 +223,24 @@ class Case:
         return True
 
     def event(
-        self, t: int, action: str, status: str, role: str, user: str, key: str, payload: str
+        self,
+        t: int,
+        action: Action,
+        actor: tuple[str, str, str],
+        payload: dict[str, Any] | None = None,
     ) -> None:
-        """Append the event of an action taken at `t` (after `at(t)` and the action's step)."""
+        """Append the event of `action` taken at `t` by `actor` (role, user id, API key id as
+        COPY text), after `at(t)` and the action's step; the workflow table gives the status.
+        """
+        target, move = _move(self.status, action)
         out = self.out
+        role, user, key = actor
         out.events.append(
-            f"{out.event_id}{self.prefix}{action}\t{self.status}\t{status}\t{role}\t{user}\t{key}"
-            f"\t{payload}\t{out.stamps.sql(t)}\n"
+            f"{out.event_id}{self.prefix}{move}\t{role}\t{user}\t{key}"
+            f"\t{'{}' if payload is None else copy_json(payload)}\t{out.stamps.sql(t)}\n"
         )
         out.event_id += 1
-        self.status = status
+        self.status = target
         self.since = self.updated = t
         self.version += 1
 
@@ -214,12 +252,19 @@ class Case:
         self.dispatched_at = t
         self.handle_due = t + self.item.handle
         self.close_due = self.handle_due + self.item.verify
-        payload = (
-            f'{{"lead_office_code": "{out.office_codes[office_id]}", '
-            f'"assist_office_codes": [], "override": false, '
-            f'"handle_due_at": "{out.stamps.local_iso(self.handle_due)}"}}'
-        )
-        self.event(t, "dispatch", "dispatched", DISPATCHER, self.dispatcher, NULL, payload)
+        payload = {
+            "lead_office_code": out.office_codes[office_id],
+            "assist_office_codes": [],
+            "override": False,
+            "handle_due_at": out.stamps.local_iso(self.handle_due),
+        }
+        self.event(t, Action.DISPATCH, self.as_dispatcher(), payload)
+
+    def as_dispatcher(self) -> tuple[str, str, str]:
+        return DISPATCHER, self.dispatcher, NULL
+
+    def as_liaison(self) -> tuple[str, str, str]:
+        return LIAISON, self.liaison, NULL
 
     def row(self) -> str:
         """The `grid_case` row (COPY text) as the case stands."""
@@ -237,7 +282,7 @@ class Case:
                 grid.community_code,
                 grid.code,
                 point.responsibility_grid_code or NULL,
-                self.status,
+                str(self.status),
                 self.item_code or NULL,
                 NULL if self.item_code is None else item.tier,
                 self.source,
@@ -272,8 +317,27 @@ class Case:
         )
 
 
-def json_bool(value: bool) -> str:
-    return "true" if value else "false"
+# Each move of the workflow table taken so far: its target and the event's columns action, from
+# and to as COPY text (formatting enum members anew for every event is slow).
+_MOVES: dict[tuple[Status | None, Action], tuple[Status, str]] = {}
+
+
+def _move(status: Status | None, action: Action) -> tuple[Status, str]:
+    """Where `action` leads from `status`, by the workflow table; ValueError where it may not."""
+    move = _MOVES.get((status, action))
+    if move is None:
+        target = next_status(status, action)
+        if target is None:
+            raise ValueError(f"{action} is not allowed from {status or 'nothing'}")
+        source = NULL if status is None else status.value
+        move = _MOVES[(status, action)] = (target, f"{action.value}\t{source}\t{target.value}")
+    return move
+
+
+def copy_json(payload: dict[str, Any]) -> str:
+    """A payload as JSON in COPY text, whose escape character is the backslash."""
+    text = _JSON.encode(payload)
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 def id_text(value: int | None) -> str:

@@ -5,15 +5,11 @@ catalog, offices and people), the rows that come out, and the clock they are wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 
 from gridloop.cases.models import Source
 
 SWEEP_SECONDS = 60
 MINUTE, HOUR, DAY = 60, 3600, 86400
-# Local time of the reports (China Standard Time, no daylight saving time).
-LOCAL_OFFSET = 8 * HOUR
-LOCAL_ZONE = timezone(timedelta(seconds=LOCAL_OFFSET), "Asia/Shanghai")
 
 # How often things happen (fractions of the cases that reach the step).
 SOURCE_SHARES: dict[Source, float] = {

@@ -1,37 +1,33 @@
-"""A small world for case tests: the small map, the 2026 calendar, the seeded catalog, 绿化市容
+"""The case tests' world: the small map, the 2026 calendar, the seeded catalog, 绿化市容
 offices for both streets, a user of each role, a 12345 API key and a clock that stands still.
 
 The map is `tests/integration/small_map.py`: street 310105001 (grids A001–A004; responsibility
 grid 31010500101 is the north row, 31010500102 the south row) and street 310105002 (B001, B002;
-responsibility grid 31010500201).
+responsibility grid 31010500201). Filing, actions and photos go through the API.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx2
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from gridloop.auth import service as auth_service
-from gridloop.auth import time as auth_time
-from gridloop.auth.models import IntakeSource, Role
+from gridloop.auth.models import Role
 from gridloop.auth.passwords import hash_password
 from gridloop.catalog import seed as catalog_seed
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.schemas import ItemCreate
 from gridloop.config import get_settings
 from gridloop.org import service as org_service
+from tests.factories.web import DEMO_PASSWORD
 from tests.integration.small_map import EAST, FAR_EAST, NORTH, SOUTH, WEST, box
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,7 +38,8 @@ IN_A001 = (121.4005, 31.2015)  # street 1, responsibility grid 31010500101
 IN_A003 = (121.4005, 31.2005)  # street 1, responsibility grid 31010500102
 IN_B001 = (121.4030, 31.2015)  # street 2, responsibility grid 31010500201
 ITEM = "E0102"  # 暴露垃圾: 绿化市容, tier B, register 1 h, dispatch 1 h, handle 4 h, verify 0.5 h
-_CHEAP_HASH = hash_password("gridloop-demo")
+# Argon2 costs 0.3 s a user: users that never log in with a password get this hash.
+CHEAP_HASH = hash_password(DEMO_PASSWORD)
 
 
 @dataclass
@@ -60,33 +57,19 @@ class World:
         return self.headers[who]
 
 
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    """The request clock, standing at T0 until a test moves it."""
-    standing = Clock()
-    app.dependency_overrides[auth_time.request_now] = lambda: standing.now
-    return standing
-
-
-@pytest.fixture
-def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "photos"
-    monkeypatch.setattr(get_settings(), "photo_dir", folder)
-    return folder
-
-
 # The items the tests use, from the catalog seed (all of it takes 0.6 s a test to load).
 ITEMS = ("E0102", "E0104", "C0101")
 
 
 @cache
-def _seed_items() -> tuple[list[Any], list[catalog_seed.SeedItem]]:
+def seed_items() -> tuple[list[Any], list[catalog_seed.SeedItem]]:
     seed = catalog_seed.read_seed(get_settings().seeds_dir / "catalog" / "items.yaml")
     return seed.big_classes, [item for item in seed.items if item.code in ITEMS]
 
 
-def _catalog(session: Session) -> None:
-    big_classes, items = _seed_items()
+def load_case_catalog(session: Session) -> None:
+    """The items of ITEMS and their big classes, from the catalog seed."""
+    big_classes, items = seed_items()
     for row in big_classes:
         catalog_service.ensure_big_class(session, kind=row.kind, code=row.code, name=row.name)
     for item in items:
@@ -96,7 +79,8 @@ def _catalog(session: Session) -> None:
         )
 
 
-def _offices(session: Session) -> None:
+def load_case_offices(session: Session) -> None:
+    """绿化市容 offices for both streets and a 城管 office for the first."""
     for kind in ("lvhua", "chengguan"):
         org_service.save_department(
             session,
@@ -139,39 +123,6 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "aud": (Role.AUDITOR, {}),
     "adm": (Role.ADMIN, {}),
 }
-
-
-@pytest.fixture
-def world(
-    session: Session,
-    client: TestClient,
-    clock: Clock,
-    small_map: Any,
-    official_calendar: None,
-    photo_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> World:
-    """Everything a case needs, and the headers of one user per role (plus `hotline`)."""
-    _catalog(session)
-    _offices(session)
-    # Argon2 costs 0.3 s a user; these users never log in with a password.
-    monkeypatch.setattr(auth_service, "hash_password", lambda _: _CHEAP_HASH)
-    world = World(client=client, clock=clock)
-    for username, (role, scope) in USERS.items():
-        user = auth_service.create_user(
-            session, username=username, password="gridloop-demo", role=role, **scope
-        )
-        # Issued as if a month on, so it outlives every move of the clock in a test.
-        token, _ = auth_service.issue_token(session, user=user, now=T0 + timedelta(days=30))
-        world.headers[username] = {"Authorization": f"Bearer {token}"}
-    for name, source in (("hotline", IntakeSource.HOTLINE_12345), ("app", IntakeSource.PUBLIC_APP)):
-        key = auth_service.create_api_key(session, name=name, source=source)
-        world.headers[name] = {"X-API-Key": key}
-    session.commit()
-    return world
-
-
-# ----------------------------------------------------------------------------- helpers
 
 
 def report(

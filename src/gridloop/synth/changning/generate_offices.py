@@ -1,10 +1,11 @@
-"""Regenerate the 长宁区 demo departments, offices and liaisons: ``python
-seeds/changning/generate_offices.py``.
+"""Regenerate the 长宁区 demo departments, offices and liaisons: ``python -m
+gridloop.synth.changning.generate_offices``.
 
 DEMO DATA, not the real organisation of the district: the department and office names follow
 real Changning names, but every jurisdiction is made up from the demo grid map.
 
-Writes next to this script, deterministically (the output should not change):
+Writes into `seeds/changning/`, from its streets and unit grids, deterministically (the output
+should not change):
 
 * ``departments.yaml``: one department per type of 长宁区;
 * ``offices.geojson``: per street a 城管中队, 市场监管所, 房管办, 绿化市容所 and the street's
@@ -26,7 +27,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, mapping, shape
 
-HERE = Path(__file__).resolve().parent
+from gridloop.synth.seed_files import district_dir, render
+
 DISTRICT_CODE = "310105"
 DEMO_NOTE = "DEMO DATA: made-up jurisdictions on the demo grid map, not the real organisation"
 
@@ -65,8 +67,8 @@ TRAFFIC_SQUADS = ("第一中队", "第二中队", "第三中队")  # west to eas
 KMEANS_ITERATIONS = 100
 
 
-def _load(name: str) -> list[dict[str, Any]]:
-    features: list[dict[str, Any]] = json.loads((HERE / name).read_text(encoding="utf-8"))[
+def _load(folder: Path, name: str) -> list[dict[str, Any]]:
+    features: list[dict[str, Any]] = json.loads((folder / name).read_text(encoding="utf-8"))[
         "features"
     ]
     return features
@@ -184,18 +186,6 @@ def traffic_offices(cells: list[Any], centres: npt.NDArray[np.float64]) -> list[
     ]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def render(collection: dict[str, Any]) -> str:
-    """A FeatureCollection as JSON text with one feature per line."""
-    header = {key: value for key, value in collection.items() if key != "features"}
-    members = "".join(f"{_dumps(key)}:{_dumps(value)}," for key, value in header.items())
-    features = ",\n".join(_dumps(feature) for feature in collection["features"])
-    return "{" + members + '"features":[\n' + features + "\n]}\n"
-
-
 def departments_yaml() -> str:
     lines = [
         f"# {DEMO_NOTE}.",
@@ -229,8 +219,11 @@ def liaisons_yaml(offices: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    streets = _load("streets.geojson")
-    grids = sorted(_load("unit-grids.geojson"), key=lambda feature: feature["properties"]["code"])
+    folder = district_dir("changning")
+    streets = _load(folder, "streets.geojson")
+    grids = sorted(
+        _load(folder, "unit-grids.geojson"), key=lambda feature: feature["properties"]["code"]
+    )
     cells = [shape(grid["geometry"]) for grid in grids]
     bounds = np.array([cell.bounds for cell in cells])
     centres = np.column_stack(
@@ -248,7 +241,7 @@ def main() -> None:
         "liaisons.yaml": liaisons_yaml(offices),
     }
     for name, content in outputs.items():
-        (HERE / name).write_text(content, encoding="utf-8")
+        (folder / name).write_text(content, encoding="utf-8")
         print(f"{name}: written")
     print(f"offices: {len(offices)}")
 

@@ -1,0 +1,41 @@
+"""The case's history: every change appends one event row, never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridloop.cases import repository
+from gridloop.cases.callers import Caller
+from gridloop.cases.models import GridCase
+from gridloop.cases.workflow import Actor, Status
+
+
+def record(
+    session: Session,
+    *,
+    case: GridCase,
+    caller: Caller | None,
+    action: str,
+    from_status: Status | None,
+    payload: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Append an event; `caller` None is the system (the sweeper)."""
+    repository.add_event(
+        session,
+        {
+            "case_id": case.case_id,
+            "district_code": case.district_code,
+            "action": action,
+            "from_status": None if from_status is None else from_status.value,
+            "to_status": case.status,
+            "actor_role": Actor.SYSTEM.value if caller is None else caller.actor.value,
+            "actor_user_id": None if caller is None else caller.user_id,
+            "actor_api_key_id": None if caller is None else caller.api_key_id,
+            "payload": payload,
+            "occurred_at": at,
+        },
+    )

@@ -1,0 +1,166 @@
+"""Filing: a report at a point becomes a case, located to its grids, its register clock started.
+
+An inspector files inside their own responsibility grids and names the item; an intake client's
+source is its API key's. Open cases of the same item nearby are returned as duplicate candidates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridloop.auth.models import IntakeSource
+from gridloop.calendar import service as calendar_service
+from gridloop.cases import deadlines, events, repository, workflow
+from gridloop.cases.callers import Caller
+from gridloop.cases.items import current_limits
+from gridloop.cases.models import Source
+from gridloop.cases.reads import read_of
+from gridloop.cases.schemas import CaseCreate, CaseFiledRead, DuplicateCandidate
+from gridloop.cases.workflow import Action, Actor, Status
+from gridloop.errors import Forbidden, OutsideYourGrids, invalid_field
+from gridloop.geo import geojson
+from gridloop.geo import service as geo_service
+from gridloop.geo.schemas import LocateRead
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+# Sources an inspector may give; an intake client's source is its API key's.
+INSPECTOR_SOURCES = frozenset({Source.INSPECTOR, Source.VIDEO, Source.SELF_FOUND})
+CLIENT_SOURCES = {
+    IntakeSource.HOTLINE_12345: Source.HOTLINE_12345,
+    IntakeSource.PUBLIC_APP: Source.PUBLIC,
+}
+
+
+def file_case(
+    session: Session, *, caller: Caller, body: CaseCreate, now: datetime
+) -> CaseFiledRead:
+    """File a report at a point: located to its grids, register clock started, duplicate
+    candidates listed. An inspector files only inside their own responsibility grids.
+    """
+    if not workflow.may_act(caller.actor, Action.FILE):
+        raise Forbidden("只有监督员和受理渠道可以上报 / Only inspectors and intake clients file")
+    source = _source(caller, body.source)
+    limits = _limits(session, caller=caller, item_code=body.item_code)
+    point = body.point
+    location = geo_service.locate(session, lon=point.lon, lat=point.lat, crs=point.crs)
+    _check_in_grids(caller, location)
+    register_due_at = None
+    if limits is not None:
+        calendar = calendar_service.work_calendar(session)
+        register_due_at = deadlines.due(now, limits.register, calendar=calendar)
+    # Looked for before the insert, so the new case is not among them.
+    candidates = repository.duplicate_candidates(
+        session,
+        lon=location.point.lon,
+        lat=location.point.lat,
+        item_code=body.item_code,
+        since=now - DUPLICATE_WINDOW,
+        statuses=[status.value for status in workflow.OPEN_STATUSES],
+    )
+    case = repository.insert_case(
+        session,
+        {
+            **_where(location),
+            **_what(body, source),
+            "reported_by_user_id": caller.user_id,
+            "reported_by_api_key_id": caller.api_key_id,
+            "reported_at": now,
+            "register_due_at": register_due_at,
+            "updated_at": now,
+        },
+    )
+    payload = {"source": source.value, "item_code": body.item_code}
+    events.record(
+        session,
+        case=case,
+        caller=caller,
+        action=Action.FILE,
+        from_status=None,
+        payload=payload,
+        at=now,
+    )
+    return CaseFiledRead(
+        # A new case is dispatched to no office yet.
+        **read_of(case, [], now).model_dump(),
+        duplicate_candidates=[_candidate(row) for row in candidates],
+    )
+
+
+def _candidate(row: Any) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        case_id=row.case_id,
+        status=Status(row.status),
+        item_code=row.item_code,
+        description=row.description,
+        reported_at=row.reported_at,
+        distance_m=round(float(row.distance_m), 1),
+    )
+
+
+def _limits(session: Session, *, caller: Caller, item_code: str | None) -> deadlines.Limits | None:
+    """The named item's limits; an intake report may name no item (then it has no clock yet)."""
+    if item_code is None:
+        if caller.actor == Actor.INSPECTOR:
+            raise invalid_field(
+                "body.item_code", "监督员上报须填管理条目 / inspectors name the item"
+            )
+        return None
+    return current_limits(session, code=item_code, field="body.item_code")
+
+
+def _check_in_grids(caller: Caller, location: LocateRead) -> None:
+    grid = location.responsibility_grid
+    if caller.actor == Actor.INSPECTOR and (
+        grid is None or grid.code not in (caller.visibility.responsibility_grid_codes or ())
+    ):
+        raise OutsideYourGrids(
+            f"该点位于单元网格 {location.unit_grid_code}，不在您的责任网格内 / the point lies in "
+            f"unit grid {location.unit_grid_code}, outside your responsibility grids"
+        )
+
+
+def _where(location: LocateRead) -> dict[str, Any]:
+    grid = location.responsibility_grid
+    return {
+        "district_code": location.district.code,
+        "street_code": location.street.code,
+        "community_code": location.community.code,
+        "unit_grid_code": location.unit_grid_code,
+        "responsibility_grid_code": None if grid is None else grid.code,
+        "geom": geojson.point_element(location.point.lon, location.point.lat),
+    }
+
+
+def _what(body: CaseCreate, source: Source) -> dict[str, Any]:
+    return {
+        "status": workflow.next_status(None, Action.FILE),
+        "item_code": body.item_code,
+        "source": source.value,
+        "description": body.description,
+        "address": body.address,
+        "attributes": dict(body.attributes),
+        "input_lon": body.point.lon,
+        "input_lat": body.point.lat,
+        "input_crs": body.point.crs.value,
+    }
+
+
+def _source(caller: Caller, given: Source | None) -> Source:
+    if caller.client is not None:
+        source = CLIENT_SOURCES[IntakeSource(caller.client.source)]
+        if given is not None and given != source:
+            raise invalid_field(
+                "body.source", f"该 API key 的来源是 {source} / this API key's source is {source}"
+            )
+        return source
+    source = given or Source.INSPECTOR
+    if source not in INSPECTOR_SOURCES:
+        raise invalid_field(
+            "body.source",
+            f"监督员上报的来源须为 {', '.join(sorted(INSPECTOR_SOURCES))} / an inspector's "
+            f"source is one of {', '.join(sorted(INSPECTOR_SOURCES))}",
+        )
+    return source

@@ -1,0 +1,170 @@
+"""Reads and queues: a case as the API shows it, the caller's queue page, its events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridloop.cases import repository
+from gridloop.cases.callers import Caller, visible_case
+from gridloop.cases.models import GridCase, Source
+from gridloop.cases.repository import CaseFilter
+from gridloop.cases.schemas import (
+    CaseEventRead,
+    CaseOfficeRead,
+    CaseQuery,
+    CaseRead,
+    InputPointRead,
+)
+from gridloop.cases.workflow import Status
+from gridloop.errors import invalid_field
+from gridloop.geo import geojson
+from gridloop.geo.schemas import Point
+
+
+def case_reads(session: Session, *, cases: Sequence[GridCase], now: datetime) -> list[CaseRead]:
+    """Cases as the API shows them, with their current offices (one query for all)."""
+    offices: dict[int, list[CaseOfficeRead]] = {case.case_id: [] for case in cases}
+    if cases:
+        for row in repository.current_offices(session, case_ids=list(offices)):
+            offices[row.case_id].append(
+                CaseOfficeRead(
+                    office_code=row.office_code,
+                    office_name=row.office_name,
+                    role=row.role,
+                    assigned_at=row.assigned_at,
+                    arrived_at=row.arrived_at,
+                )
+            )
+    return [read_of(case, offices[case.case_id], now) for case in cases]
+
+
+def case_read(session: Session, *, case: GridCase, now: datetime) -> CaseRead:
+    return case_reads(session, cases=[case], now=now)[0]
+
+
+def read_of(case: GridCase, offices: list[CaseOfficeRead], now: datetime) -> CaseRead:
+    lon, lat = geojson.lon_lat(case.geom)
+    running = case.running_due_at
+    return CaseRead(
+        case_id=case.case_id,
+        status=Status(case.status),
+        item_code=case.item_code,
+        tier=case.tier,
+        source=Source(case.source),
+        description=case.description,
+        address=case.address,
+        attributes=case.attributes,
+        point=Point(lon=lon, lat=lat),
+        input=InputPointRead(lon=case.input_lon, lat=case.input_lat, crs=case.input_crs),
+        district_code=case.district_code,
+        street_code=case.street_code,
+        community_code=case.community_code,
+        unit_grid_code=case.unit_grid_code,
+        responsibility_grid_code=case.responsibility_grid_code,
+        reported_at=case.reported_at,
+        registered_at=case.registered_at,
+        dispatched_at=case.dispatched_at,
+        accepted_at=case.accepted_at,
+        handled_at=case.handled_at,
+        closed_at=case.closed_at,
+        register_due_at=case.register_due_at,
+        dispatch_due_at=case.dispatch_due_at,
+        handle_due_at=case.handle_due_at,
+        verify_due_at=case.verify_due_at,
+        close_due_at=case.close_due_at,
+        running_due_at=running,
+        overdue=running is not None and running < now,
+        pending_request=case.pending_request,
+        requested_due_at=case.requested_due_at,
+        verification=case.verification,
+        rework_count=case.rework_count,
+        rejection_reason=case.rejection_reason,
+        duplicate_of=case.duplicate_of_case_id,
+        satisfaction=case.satisfaction,
+        offices=offices,
+        version=case.version,
+    )
+
+
+def list_cases(
+    session: Session, *, caller: Caller, query: CaseQuery, now: datetime
+) -> tuple[list[CaseRead], int | None]:
+    """A page of the caller's queue, newest first, and the `after` of the next page."""
+    rows = repository.case_page(
+        session,
+        visibility=caller.visibility,
+        where=_filter(query, now),
+        after=query.after,
+        limit=query.limit + 1,
+    )
+    page = rows[: query.limit]
+    next_after = page[-1].case_id if len(rows) > query.limit else None
+    return case_reads(session, cases=page, now=now), next_after
+
+
+def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
+    if (
+        query.reported_from is not None
+        and query.reported_to is not None
+        and query.reported_from >= query.reported_to
+    ):
+        raise invalid_field("query.reported_to", "reported_to 须晚于 reported_from / must be later")
+    return CaseFilter(
+        statuses=None if query.status is None else [status.value for status in query.status],
+        street_code=query.street_code,
+        community_code=query.community_code,
+        unit_grid_code=query.unit_grid_code,
+        responsibility_grid_code=query.responsibility_grid_code,
+        office_code=query.office_code,
+        item_code=query.item_code,
+        source=None if query.source is None else query.source.value,
+        overdue_at=now if query.overdue else None,
+        on_time_at=now if query.overdue is False else None,
+        reported_from=query.reported_from,
+        reported_to=query.reported_to,
+        bbox=None if query.bbox is None else _bbox(query.bbox),
+    )
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise invalid_field("query.bbox", "bbox 需为四个数字 / bbox must be four numbers") from exc
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise invalid_field(
+            "query.bbox",
+            "bbox 范围无效 / bbox must be west,south,east,north with west ≤ east, south ≤ north",
+        )
+    return west, south, east, north
+
+
+def case_feature(case: CaseRead) -> dict[str, Any]:
+    """A case as a GeoJSON Feature (WGS-84 point; the case as its properties)."""
+    return {
+        "type": "Feature",
+        "id": case.case_id,
+        "geometry": geojson.point_geojson(case.point.lon, case.point.lat),
+        "properties": case.model_dump(mode="json"),
+    }
+
+
+def case_events(session: Session, *, caller: Caller, case_id: int) -> list[CaseEventRead]:
+    visible_case(session, caller=caller, case_id=case_id)
+    return [
+        CaseEventRead(
+            case_event_id=row.CaseEvent.case_event_id,
+            action=row.CaseEvent.action,
+            from_status=row.CaseEvent.from_status,
+            to_status=row.CaseEvent.to_status,
+            actor_role=row.CaseEvent.actor_role,
+            actor=row.actor,
+            payload=row.CaseEvent.payload,
+            occurred_at=row.CaseEvent.occurred_at,
+        )
+        for row in repository.events(session, case_id=case_id)
+    ]

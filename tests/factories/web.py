@@ -1,0 +1,38 @@
+"""Talking to the app as a client does: logging in, creating users, reading problem responses."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx2
+from fastapi.testclient import TestClient
+
+from gridloop.auth.models import Role, User
+from gridloop.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+
+DEMO_PASSWORD = "gridloop-demo"
+
+
+class MakeUser(Protocol):
+    def __call__(self, username: str, role: Role, **scope: Any) -> User: ...
+
+
+def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """Log in through the API; the Authorization header to send."""
+    response = client.post("/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def assert_problem(response: httpx2.Response, status: int, slug: str) -> dict[str, Any]:
+    """Assert an RFC 9457 problem response of this status and type, carrying the request's id;
+    its body without that id (which differs between any two requests)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"] == PROBLEM_BASE + slug
+    assert body["title"]
+    assert body["detail"]
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    return body
