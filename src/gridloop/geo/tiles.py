@@ -1,8 +1,5 @@
-"""Mapbox Vector Tiles of the grid map, cut by PostGIS (`ST_AsMVT`), and the tile set's extent.
-
-The geometry is stored in WGS-84; a tile is cut in Web Mercator (EPSG:3857), the projection of
-every web map. Rows are found through the 4326 GiST index with the tile's envelope (plus the
-clipping buffer) transformed back to 4326, so no transformed copy of the geometry is needed.
+"""The grid map as Mapbox Vector Tiles: which layers a tile set offers from which zoom, tile
+coordinates checked, and the validators a client caches by. The SQL is in tiles_repository.
 """
 
 from __future__ import annotations
@@ -10,15 +7,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gridloop.errors import InvalidInput
+from gridloop.geo import tiles_repository
 from gridloop.geo.layers import Layer
 
-# Tile coordinates in the MVT grid of 4096, with a 64-unit buffer so outlines do not show seams.
-EXTENT = 4096
-BUFFER = 64
 MAX_ZOOM = 22
 
 
@@ -48,46 +42,6 @@ TILE_LAYERS: dict[Layer, TileLayer] = {
 }
 
 
-def _tile_sql(spec: TileLayer) -> str:
-    # Table and column names come from TILE_LAYERS above, never from a request.
-    columns = ", ".join(f"t.{column}" for column in ("code", *spec.columns))
-    names = ", ".join(("code", *spec.columns))
-    # Each feature is also a point in "<layer>-labels", so a client draws one label per
-    # feature rather than one per tile the polygon crosses. The point is cut without a buffer:
-    # it lies in exactly one tile.
-    return f"""
-        WITH bounds AS (
-            SELECT ST_TileEnvelope(:z, :x, :y) AS env,
-                   ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS filter
-        ),
-        hit AS (
-            SELECT t.geom, {columns} FROM {spec.table} AS t, bounds WHERE t.geom && bounds.filter
-        ),
-        cut AS (
-            SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), bounds.env, {EXTENT}, {BUFFER}, true)
-                       AS geom,
-                   {names}
-            FROM hit, bounds
-        ),
-        label AS (
-            SELECT ST_AsMVTGeom(
-                       ST_Transform(ST_PointOnSurface(geom), 3857), bounds.env, {EXTENT}, 0, true
-                   ) AS geom,
-                   {names}
-            FROM hit, bounds
-        )
-        SELECT coalesce(
-                   (SELECT ST_AsMVT(cut, :name, {EXTENT}, 'geom') FROM cut
-                    WHERE cut.geom IS NOT NULL), ''::bytea)
-            || coalesce(
-                   (SELECT ST_AsMVT(label, :labels, {EXTENT}, 'geom') FROM label
-                    WHERE label.geom IS NOT NULL), ''::bytea)
-    """
-
-
-_SQL = {layer: _tile_sql(spec) for layer, spec in TILE_LAYERS.items()}
-
-
 def check_tile(z: int, x: int, y: int) -> None:
     """Refuse a column or row that does not exist at this zoom."""
     size = 1 << z
@@ -98,18 +52,12 @@ def check_tile(z: int, x: int, y: int) -> None:
 def tile(session: Session, *, layer: Layer, z: int, x: int, y: int) -> bytes:
     """One layer's MVT tile; empty bytes when no feature reaches into it or below its zoom."""
     check_tile(z, x, y)
-    if z < TILE_LAYERS[layer].min_zoom:
+    spec = TILE_LAYERS[layer]
+    if z < spec.min_zoom:
         return b""
-    params = {
-        "z": z,
-        "x": x,
-        "y": y,
-        "margin": BUFFER / EXTENT,
-        "name": layer.value,
-        "labels": f"{layer.value}-labels",
-    }
-    data = session.execute(text(_SQL[layer]), params).scalar_one()
-    return bytes(data) if data else b""
+    return tiles_repository.mvt(
+        session, table=spec.table, columns=spec.columns, name=layer.value, z=z, x=x, y=y
+    )
 
 
 def etag(data: bytes) -> str:
@@ -128,13 +76,5 @@ def matches(if_none_match: str | None, tag: str) -> bool:
 
 
 def bounds(session: Session) -> tuple[float, float, float, float] | None:
-    """West, south, east, north of every district in WGS-84; None before a map is imported."""
-    row = session.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-            " FROM (SELECT ST_Extent(geom) AS e FROM street) AS extent"
-        )
-    ).one()
-    if row[0] is None:
-        return None
-    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+    """West, south, east, north of the grid map in WGS-84; None before a map is imported."""
+    return tiles_repository.street_extent(session)
