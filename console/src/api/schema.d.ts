@@ -168,7 +168,8 @@ export interface paths {
         };
         /**
          * Read Case
-         * @description 案件 / A case in the caller's scope, with its ETag.
+         * @description 案件 / A case in the caller's scope, with its ETag and the actions the caller may take
+         *     on it now (`allowed_actions`).
          */
         get: operations["read_case_cases__case_id__get"];
         put?: never;
@@ -1267,6 +1268,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Action
+         * @enum {string}
+         */
+        Action: "file" | "register" | "reject" | "dispatch" | "whistle" | "accept" | "return" | "request_extension" | "approve_extension" | "deny_extension" | "request_suspension" | "approve_suspension" | "deny_suspension" | "resume" | "report_handled" | "verify" | "close" | "rework" | "evaluate" | "report_in";
+        /**
          * Actor
          * @description Who takes an action: a user's role, an intake client, or the case's own reporter.
          * @enum {string}
@@ -1451,6 +1457,117 @@ export interface components {
             point: components["schemas"]["PointCreate"];
             /** @description inspectors: inspector (default), video or self_found; an intake client's source is that of its API key */
             source?: components["schemas"]["Source"] | null;
+        };
+        /** CaseDetailRead */
+        CaseDetailRead: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Address */
+            address: string | null;
+            /**
+             * Allowed Actions
+             * @description the actions the caller may take on the case now, from the workflow table, the case's status and facts (a pending request, the verification) and the caller's role and office; a client shows these as its buttons and keeps no copy of the rules. `report_handled` and `verify` are offered before their photos are uploaded: they are refused (409) only if sent without them
+             */
+            allowed_actions: components["schemas"]["Action"][];
+            /** Attributes */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** Case Id */
+            case_id: number;
+            /**
+             * Close Due At
+             * @description 结案 deadline
+             */
+            close_due_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Community Code */
+            community_code: string;
+            /** Description */
+            description: string;
+            /**
+             * Dispatch Due At
+             * @description 派遣 deadline
+             */
+            dispatch_due_at: string | null;
+            /** Dispatched At */
+            dispatched_at: string | null;
+            /** District Code */
+            district_code: string;
+            /** Duplicate Of */
+            duplicate_of: number | null;
+            /**
+             * Handle Due At
+             * @description 处置 deadline
+             */
+            handle_due_at: string | null;
+            /** Handled At */
+            handled_at: string | null;
+            /** @description the point as it was sent */
+            input: components["schemas"]["InputPointRead"];
+            /** Item Code */
+            item_code: string | null;
+            /**
+             * Offices
+             * @description the offices it is dispatched to now
+             */
+            offices: components["schemas"]["CaseOfficeRead"][];
+            /**
+             * Overdue
+             * @description the deadline of the current step has passed
+             */
+            overdue: boolean;
+            pending_request: components["schemas"]["Pending"] | null;
+            /** @description WGS-84 */
+            point: components["schemas"]["Point"];
+            /**
+             * Register Due At
+             * @description 立案 deadline
+             */
+            register_due_at: string | null;
+            /** Registered At */
+            registered_at: string | null;
+            rejection_reason: components["schemas"]["RejectReason"] | null;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /**
+             * Requested Due At
+             * @description asked for by a pending extension
+             */
+            requested_due_at: string | null;
+            /** Responsibility Grid Code */
+            responsibility_grid_code: string | null;
+            /** Rework Count */
+            rework_count: number;
+            /**
+             * Running Due At
+             * @description the deadline of the current step
+             */
+            running_due_at: string | null;
+            satisfaction: components["schemas"]["Satisfaction"] | null;
+            source: components["schemas"]["Source"];
+            status: components["schemas"]["Status"];
+            /** Street Code */
+            street_code: string;
+            tier: components["schemas"]["Tier"] | null;
+            /** Unit Grid Code */
+            unit_grid_code: string;
+            /** @description 核查 of the current round */
+            verification: components["schemas"]["Verification"] | null;
+            /**
+             * Verify Due At
+             * @description 核查 deadline
+             */
+            verify_due_at: string | null;
+            /**
+             * Version
+             * @description the ETag's version; send the ETag as If-Match to act
+             */
+            version: number;
         };
         /** CaseEventRead */
         CaseEventRead: {
@@ -3940,7 +4057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CaseRead"];
+                    "application/json": components["schemas"]["CaseDetailRead"];
                 };
             };
             /** @description `/problems/unauthenticated` */
