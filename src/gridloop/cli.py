@@ -353,6 +353,22 @@ def rollups_rebuild() -> None:
 
 
 @app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document the API serves at /openapi.json (no database needed)."""
+    from gridloop.app import create_app
+
+    document = json.dumps(create_app().openapi(), ensure_ascii=False, indent=2, sort_keys=True)
+    if output is None:
+        print(document)
+    else:
+        output.write_text(document + "\n", encoding="utf-8")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
@@ -373,7 +389,8 @@ def up() -> None:
     migrate()
     seed_demo()
     base = f"http://{settings.host}:{settings.port}"
-    out.print(f"\nAPI docs: {base}/docs")
+    out.print(f"\nconsole: {base}/console/")
+    out.print(f"API docs: {base}/docs")
     out.print(
         "demo logins (password gridloop-demo): "
         + ", ".join(seeding.demo_usernames(settings.seeds_dir / "changning" / "users.yaml"))

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     photo_dir: Path | None = Field(
         default=None, description="where case photos are kept; data_dir/photos when unset"
     )
+    base_map_url: str | None = Field(
+        default=None,
+        description=(
+            "an XYZ raster tile template ({z}, {x}, {y}) the console draws under the grid map, in"
+            " Web Mercator with WGS-84/CGCS2000 coordinates (天地图 vec_w with its key); none by"
+            " default, so the console asks nothing of another site"
+        ),
+    )
+    base_map_attribution: str = Field(default="", description="the base map's credit line")
     sweep_interval_seconds: float = Field(
         default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )

@@ -1,6 +1,6 @@
-"""Fixtures of the browser tests: the live server, Chromium, a page that fails its test on any
-request outside the server's origin, and screenshots (under .pytest_cache/screenshots/; a failed
-test leaves one of its page, named in the failure).
+"""Fixtures of the browser tests: the live server, Chromium, a page (desktop or phone) that fails
+its test on any request outside the server's origin, and screenshots (under
+.pytest_cache/screenshots/; a failed test leaves one of its page, named in the failure).
 """
 
 from __future__ import annotations
@@ -9,8 +9,11 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
+from gridloop import console
 from tests.browser.harness import (
     CHROMIUM_ARGS,
     OriginGuard,
@@ -19,12 +22,15 @@ from tests.browser.harness import (
     save_screenshot,
 )
 from tests.browser.live_server import LiveServer, live_server
+from tests.integration.cases.scratch import seed_small_world
 
 # The machine is shared and small: a first /openapi.json alone can take seconds.
 expect.set_options(timeout=20_000)
 
 GUARD = pytest.StashKey[OriginGuard]()
 PAGE = pytest.StashKey[Page]()
+DESKTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=375, height=740)
 
 
 def screenshot_folder(config: pytest.Config) -> Path:
@@ -52,6 +58,19 @@ def demo_data(server: LiveServer) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
+def small_world(server: LiveServer) -> LiveServer:
+    """The server with the tests' small world (two streets, one user of each role) and a built
+    console: quicker than the demo district, and what the console's page tests point at."""
+    assert (console.DIST / "index.html").is_file(), "the console is not built: run `make console`"
+    engine = create_engine(server.database_url)
+    try:
+        seed_small_world(sessionmaker(bind=engine, expire_on_commit=False))
+    finally:
+        engine.dispose()
+    return server
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -61,12 +80,29 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(request: pytest.FixtureRequest, browser: Browser, server: LiveServer) -> Iterator[Page]:
-    """A fresh page on the server (zh-CN, Shanghai time); any request elsewhere fails the test."""
+    """A fresh desktop page on the server (zh-CN, Shanghai time); any request elsewhere fails the
+    test."""
+    yield from _guarded_page(request, browser, server, phone=False)
+
+
+@pytest.fixture
+def phone_page(
+    request: pytest.FixtureRequest, browser: Browser, server: LiveServer
+) -> Iterator[Page]:
+    """As `page`, on a 375 px wide touch screen."""
+    yield from _guarded_page(request, browser, server, phone=True)
+
+
+def _guarded_page(
+    request: pytest.FixtureRequest, browser: Browser, server: LiveServer, *, phone: bool
+) -> Iterator[Page]:
     context = browser.new_context(
         base_url=server.url,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
-        viewport={"width": 1280, "height": 900},
+        viewport=PHONE if phone else DESKTOP,
+        is_mobile=phone,
+        has_touch=phone,
         service_workers="block",  # every request goes through the guard
     )
     guard = OriginGuard(server.url)

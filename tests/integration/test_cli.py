@@ -131,3 +131,17 @@ def test_users_and_tokens_are_created_from_the_command(cli_database: str) -> Non
     assert len(token.stdout.strip()) >= 40
     assert duplicate.returncode == 1
     assert "Traceback" not in duplicate.stderr
+
+
+def test_the_openapi_document_needs_no_server_and_no_database(tmp_path: Path) -> None:
+    # The database URL points nowhere: exporting the document must not try to connect.
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/nowhere"
+    target = tmp_path / "openapi.json"
+
+    written = gridloop(unreachable, "openapi", "--output", str(target))
+    printed = gridloop(unreachable, "openapi")
+
+    assert written.returncode == 0, written.stderr
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert "/tiles/{layer}/{z}/{x}/{y}.mvt" in document["paths"]
+    assert json.loads(printed.stdout) == document

@@ -142,6 +142,11 @@ def test_the_installed_command_migrates_seeds_and_serves(
     )
     try:
         assert wait_for_healthz(server, port)
+        # The console's build output is git-ignored: only its artifact declaration puts it in.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/console/login", timeout=5) as reply:
+            page = reply.read().decode()
+        assert '<div id="app">' in page
+        assert "/console/assets/" in page
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -7,6 +7,7 @@ the code is wrong (or the design changed and this copy must follow it).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +21,7 @@ from gridloop.cases.workflow import (
     Status,
     Verification,
     actions_from,
+    available,
     may_act,
     next_status,
     unmet_need,
@@ -169,3 +171,45 @@ def test_a_round_is_verified_once_and_with_photos() -> None:
     assert unmet_need(Action.VERIFY, Facts(verification_photos=0)) is not None
     done = Facts(verification=Verification.PASSED, verification_photos=1)
     assert unmet_need(Action.VERIFY, done) is not None
+
+
+def test_available_offers_what_the_table_and_the_facts_allow_the_actors() -> None:
+    handling = Facts(pending=Pending.EXTENSION)
+
+    assert available(Status.HANDLING, frozenset({Actor.LIAISON}), handling) == (
+        Action.REPORT_HANDLED,
+        Action.REPORT_IN,
+    )
+    assert available(Status.HANDLING, frozenset({Actor.DISPATCHER}), handling) == (
+        Action.APPROVE_EXTENSION,
+        Action.DENY_EXTENSION,
+    )
+    assert available(Status.CLOSED, frozenset({Actor.AUDITOR}), Facts()) == (Action.EVALUATE,)
+    assert available(Status.REPORTED, frozenset({Actor.AUDITOR, Actor.ADMIN}), Facts()) == ()
+
+
+def test_available_offers_photo_steps_before_their_photos_but_never_twice() -> None:
+    inspector = frozenset({Actor.INSPECTOR})
+
+    assert available(Status.HANDLED, inspector, Facts()) == (Action.VERIFY,)
+    assert available(Status.HANDLED, inspector, Facts(verification=Verification.PASSED)) == ()
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_offered_action_is_one_the_table_takes_once_its_photos_are_there(
+    status: Status,
+) -> None:
+    for pending, verification in itertools.product([None, *Pending], [None, *Verification]):
+        facts = Facts(pending=pending, verification=verification)
+        photographed = replace(facts, after_photos=1, verification_photos=1)
+        for actor in Actor:
+            for action in available(status, frozenset({actor}), facts):
+                assert next_status(status, action) is not None
+                assert may_act(actor, action)
+                assert unmet_need(action, photographed) is None
+            expected = {
+                action
+                for action in actions_from(status)
+                if may_act(actor, action) and unmet_need(action, photographed) is None
+            }
+            assert set(available(status, frozenset({actor}), facts)) == expected

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridloop.cases import deadlines, events, repository, whistle, workflow
+from gridloop.cases import allowed, deadlines, events, repository, whistle, workflow
 from gridloop.cases.action_context import ActionContext
-from gridloop.cases.callers import Caller, check_if_match, is_lead_liaison, visible_case
+from gridloop.cases.callers import Caller, check_if_match, visible_case
 from gridloop.cases.items import catalog_item, limits_of
-from gridloop.cases.models import CaseEvent, Deadline, GridCase, PhotoStep, RejectReason
+from gridloop.cases.models import CaseEvent, Deadline, GridCase, RejectReason
 from gridloop.cases.schemas import (
     ActionBody,
     DispatchBody,
@@ -34,22 +34,10 @@ from gridloop.cases.workflow import Action, Pending, Status, Verification
 from gridloop.errors import (
     ActionNotAllowed,
     Conflict,
-    Forbidden,
     PreconditionFailed,
     invalid_field,
 )
 from gridloop.routing import service as routing_service
-
-# Actions of the lead office: an assisting office's liaison sees the case but may not take them.
-LEAD_OFFICE_ACTIONS = frozenset(
-    {
-        Action.ACCEPT,
-        Action.RETURN,
-        Action.REQUEST_EXTENSION,
-        Action.REQUEST_SUSPENSION,
-        Action.REPORT_HANDLED,
-    }
-)
 
 
 def act(
@@ -64,7 +52,7 @@ def act(
 ) -> GridCase:
     """Take a workflow action on a case and record it; the changed case."""
     case = visible_case(session, caller=caller, case_id=case_id, for_update=True)
-    _check_actor(session, caller=caller, case=case, action=action)
+    allowed.check_actor(session, caller=caller, case=case, action=action)
     check_if_match(case, if_match)
     source = Status(case.status)
     target = workflow.next_status(source, action)
@@ -72,7 +60,8 @@ def act(
         raise ActionNotAllowed(
             f"状态 {source} 不允许操作 {action} / action {action} is not allowed in status {source}"
         )
-    need = workflow.unmet_need(action, _facts(session, case=case, action=action))
+    photos = action in (Action.REPORT_HANDLED, Action.VERIFY)
+    need = workflow.unmet_need(action, allowed.facts(session, case=case, photos=photos))
     if need is not None:
         raise ActionNotAllowed(
             f"状态 {source} 下不能 {action}：{need} / action {action} in {source}: {need}"
@@ -99,29 +88,6 @@ def act(
         at=now,
     )
     return case
-
-
-def _check_actor(session: Session, *, caller: Caller, case: GridCase, action: Action) -> None:
-    if not any(workflow.may_act(actor, action) for actor in caller.actors_for(case)):
-        names = ", ".join(sorted(workflow.actors_of(action)))
-        raise Forbidden(f"操作 {action} 须由 {names} 执行 / action {action} is for {names}")
-    if action in LEAD_OFFICE_ACTIONS and not is_lead_liaison(session, caller=caller, case=case):
-        raise Forbidden(f"只有主办单位可以 {action} / only the lead office may {action}")
-
-
-def _facts(session: Session, *, case: GridCase, action: Action) -> workflow.Facts:
-    counts = {PhotoStep.AFTER: 0, PhotoStep.VERIFICATION: 0}
-    if action in (Action.REPORT_HANDLED, Action.VERIFY):
-        for step in counts:
-            counts[step] = repository.photo_count(
-                session, case_id=case.case_id, step=step.value, round_=case.rework_count
-            )
-    return workflow.Facts(
-        pending=None if case.pending_request is None else Pending(case.pending_request),
-        verification=None if case.verification is None else Verification(case.verification),
-        after_photos=counts[PhotoStep.AFTER],
-        verification_photos=counts[PhotoStep.VERIFICATION],
-    )
 
 
 # ----------------------------------------------------------------------------- the steps

@@ -34,7 +34,7 @@ from gridloop.auth.dependencies import (
     intake_client,
     oauth2_scheme,
 )
-from gridloop.cases import actions, callers, filing, idempotency, photos, reads, whistle
+from gridloop.cases import actions, allowed, callers, filing, idempotency, photos, reads, whistle
 from gridloop.cases.callers import Caller
 from gridloop.cases.idempotency import StoredResponse
 from gridloop.cases.models import PhotoStep
@@ -43,6 +43,7 @@ from gridloop.cases.schemas import (
     MAX_ID,
     ActionBody,
     CaseCreate,
+    CaseDetailRead,
     CaseEventRead,
     CaseFiledRead,
     CasePage,
@@ -261,18 +262,22 @@ def list_cases(
 
 @router.get(
     "/{case_id}",
-    response_model=CaseRead,
+    response_model=CaseDetailRead,
     responses={200: {"headers": ETAG_HEADER}, **problems(Unauthorized, NotFound, InvalidInput)},
 )
 def read_case(
     case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now, response: Response
-) -> CaseRead:
-    """案件 / A case in the caller's scope, with its ETag."""
-    case = reads.case_read(
-        session, case=callers.visible_case(session, caller=caller, case_id=case_id), now=at
+) -> CaseDetailRead:
+    """案件 / A case in the caller's scope, with its ETag and the actions the caller may take
+    on it now (`allowed_actions`)."""
+    case = callers.visible_case(session, caller=caller, case_id=case_id)
+    read = reads.case_read(session, case=case, now=at)
+    detail = CaseDetailRead(
+        **dict(read),
+        allowed_actions=allowed.allowed_actions(session, caller=caller, case=case),
     )
-    response.headers.update(_etag(case))
-    return case
+    response.headers.update(_etag(read))
+    return detail
 
 
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))

@@ -213,6 +213,16 @@ class CaseRead(BaseModel):
     version: int = Field(description="the ETag's version; send the ETag as If-Match to act")
 
 
+class CaseDetailRead(CaseRead):
+    allowed_actions: list[Action] = Field(
+        description="the actions the caller may take on the case now, from the workflow table, "
+        "the case's status and facts (a pending request, the verification) and the caller's "
+        "role and office; a client shows these as its buttons and keeps no copy of the rules. "
+        "`report_handled` and `verify` are offered before their photos are uploaded: they are "
+        "refused (409) only if sent without them"
+    )
+
+
 class DuplicateCandidate(BaseModel):
     case_id: int
     status: Status

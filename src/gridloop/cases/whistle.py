@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridloop.cases import repository
 from gridloop.cases.action_context import ActionContext
 from gridloop.cases.callers import Caller, visible_case
+from gridloop.cases.models import CaseSummons, GridCase
 from gridloop.cases.schemas import NoteBody, SummonsRead, WhistleBody, WhistleRead
 from gridloop.errors import ActionNotAllowed, invalid_field
 from gridloop.org import service as org_service
@@ -68,21 +69,36 @@ def _covering(step: ActionContext, department_types: list[str]) -> list[str]:
     return [covering[kind].code for kind in department_types]
 
 
-def report_in_step(step: ActionContext, body: NoteBody) -> dict[str, Any]:
-    session, case, caller = step.session, step.case, step.caller
+def report_in_refusal(session: Session, caller: Caller, case: GridCase) -> str | None:
+    """Why the caller's office cannot report in at this case now; None when it can."""
+    answer = _awaited_summons(session, caller, case)
+    return answer if isinstance(answer, str) else None
+
+
+def _awaited_summons(session: Session, caller: Caller, case: GridCase) -> CaseSummons | str:
+    """The summons of the caller's office that waits for it to report in, or why there is none."""
     office_id = None if caller.user is None else caller.user.office_id
     summons = (
         None
         if office_id is None
         else repository.latest_summons(session, case_id=case.case_id, office_id=office_id)
     )
-    if summons is None or office_id is None:
-        raise ActionNotAllowed("本案未召集贵单位 / this case did not summon your office")
+    if summons is None:
+        return "本案未召集贵单位 / this case did not summon your office"
     if summons.arrived_at is not None:
-        raise ActionNotAllowed(
+        return (
             f"贵单位已于 {summons.arrived_at.isoformat()} 报到 / your office reported in at "
             f"{summons.arrived_at.isoformat()}"
         )
+    return summons
+
+
+def report_in_step(step: ActionContext, body: NoteBody) -> dict[str, Any]:
+    session, case, caller = step.session, step.case, step.caller
+    summons = _awaited_summons(session, caller, case)
+    if isinstance(summons, str):
+        raise ActionNotAllowed(summons)
+    office_id = summons.office_id
     summons.arrived_at = step.now
     summons.arrived_by_user_id = caller.user_id
     repository.mark_arrived(session, case_id=case.case_id, office_id=office_id, at=step.now)

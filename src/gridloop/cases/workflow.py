@@ -182,6 +182,11 @@ class Facts:
 
 def unmet_need(action: Action, facts: Facts) -> str | None:
     """Why `action` cannot be taken now although the status allows it; None when it can."""
+    return _case_need(action, facts) or _photo_need(action, facts)
+
+
+def _case_need(action: Action, facts: Facts) -> str | None:
+    """What the case itself lacks for `action`: a request to decide, a verification result."""
     match action:
         case Action.REQUEST_EXTENSION | Action.REQUEST_SUSPENSION if facts.pending is not None:
             return (
@@ -196,17 +201,38 @@ def unmet_need(action: Action, facts: Facts) -> str | None:
             facts.pending is not Pending.SUSPENSION
         ):
             return "没有待审批的挂账申请 / no suspension request is waiting"
-        case Action.REPORT_HANDLED if facts.after_photos == 0:
-            return "处置完毕须附处置后照片 / reporting handled needs at least one after-photo"
         case Action.VERIFY if facts.verification is not None:
             return "本轮已核查 / this handling round is already verified"
-        case Action.VERIFY if facts.verification_photos == 0:
-            return "核查须附核查照片 / a verification needs at least one verification photo"
         case Action.CLOSE if facts.verification is not Verification.PASSED:
             return "结案须核查通过 / closing needs a passed verification"
         case Action.REWORK if facts.verification is not Verification.FAILED:
             return "返工须核查未通过 / rework follows a failed verification"
     return None
+
+
+def _photo_need(action: Action, facts: Facts) -> str | None:
+    """The photos of its step that `action` needs, uploaded by the one who takes it."""
+    match action:
+        case Action.REPORT_HANDLED if facts.after_photos == 0:
+            return "处置完毕须附处置后照片 / reporting handled needs at least one after-photo"
+        case Action.VERIFY if facts.verification_photos == 0:
+            return "核查须附核查照片 / a verification needs at least one verification photo"
+    return None
+
+
+def available(status: Status, actors: frozenset[Actor], facts: Facts) -> tuple[Action, ...]:
+    """The actions any of `actors` may take from `status` now, in table order.
+
+    The photos an action needs do not hide it: the one who takes it uploads them as part of
+    taking it (as a body is part of it), so the action is offered and refused only if sent
+    without them.
+    """
+    offered = (
+        row.action
+        for row in TABLE
+        if row.source == status and row.actors & actors and _case_need(row.action, facts) is None
+    )
+    return tuple(dict.fromkeys(offered))
 
 
 _PENDING_NAMES = {Pending.EXTENSION: "延期", Pending.SUSPENSION: "挂账"}

@@ -22,6 +22,7 @@ from gridloop import db, localdb, migrations
 from gridloop.app import create_app
 from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
+from gridloop.auth.models import User
 from gridloop.calendar import seed as calendar_seed
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
@@ -60,20 +61,31 @@ def scratch_world(name: str) -> Iterator[ScratchWorld]:
             migrations.upgrade(connection)
         sessions = sessionmaker(bind=engine, expire_on_commit=False)
         world = ScratchWorld(url=url, engine=engine, sessions=sessions, clock=Clock())
+        users = seed_small_world(sessions)
         with sessions.begin() as session:
-            for layer, collection in SMALL_MAP.items():
-                geo_service.import_layer(session, layer=layer, collection=collection)
-        with sessions.begin() as session:
-            calendar_seed.load_package_calendar(session, now=T0, years=(2026,))
-            load_case_catalog(session)
-            load_case_offices(session)
-            for username, (role, scope) in USERS.items():
-                user = auth_service.create_user(
-                    session, username=username, password="gridloop-demo", role=role, **scope
-                )
+            for username, user in users.items():
+                session.add(user)
                 token, _ = auth_service.issue_token(session, user=user, now=T0 + timedelta(days=30))
                 world.headers[username] = {"Authorization": f"Bearer {token}"}
         yield world
     finally:
         engine.dispose()
         localdb.drop_database(admin_url, database)
+
+
+def seed_small_world(sessions: sessionmaker[Session]) -> dict[str, User]:
+    """Commit the small map, the 2026 calendar, the test catalog, the offices and `USERS`
+    (password `gridloop-demo`) into an empty migrated database; the users by name."""
+    with sessions.begin() as session:
+        for layer, collection in SMALL_MAP.items():
+            geo_service.import_layer(session, layer=layer, collection=collection)
+    users: dict[str, User] = {}
+    with sessions.begin() as session:
+        calendar_seed.load_package_calendar(session, now=T0, years=(2026,))
+        load_case_catalog(session)
+        load_case_offices(session)
+        for username, (role, scope) in USERS.items():
+            users[username] = auth_service.create_user(
+                session, username=username, password="gridloop-demo", role=role, **scope
+            )
+    return users

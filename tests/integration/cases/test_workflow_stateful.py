@@ -2,7 +2,9 @@
 
 After every step: the status is what `workflow.py` says (the next status, or a refusal that
 changed nothing); the events replay to the status; `rework_count` is the number of reworks; and
-the deadlines the status needs are set.
+the deadlines the status needs are set. Before every step, the actor's `allowed_actions` agree
+with the outcome: a taken action was offered, and an offered one is refused only for its photos
+or its body.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from gridloop.cases import workflow
-from gridloop.cases.actions import LEAD_OFFICE_ACTIONS
+from gridloop.cases.allowed import LEAD_OFFICE_ACTIONS
 from gridloop.cases.workflow import Action, Actor, Status
 from tests.factories.cases import T0, World, file_case, image, upload
 
@@ -100,8 +102,17 @@ class LoopMachine(RuleBasedStateMachine):
         if allowed:
             self.take(data.draw(st.sampled_from(allowed)), who, passed)
 
+    def offered_to(self, who: str) -> list[str]:
+        response = self.world.client.get(f"/cases/{self.case_id}", headers=self.world[who])
+        if response.status_code == 404:
+            return []
+        assert response.status_code == 200, response.text
+        offered: list[str] = response.json()["allowed_actions"]
+        return offered
+
     def take(self, action: Action, who: str, passed: bool) -> None:
         before, tag = self.case()
+        offered = self.offered_to(who)
         source = Status(before["status"])
         headers = {**self.world[who], "If-Match": tag}
         response = self.world.client.post(
@@ -114,7 +125,12 @@ class LoopMachine(RuleBasedStateMachine):
         offices = {office["office_code"]: office["role"] for office in before["offices"]}
         sees = who in ALWAYS_SEE or OFFICE_OF.get(who) in offices
         actors = {PEOPLE[who], *([Actor.REPORTER] if who == "ins1" else [])}
+        if action in offered:  # refused only for its photos (409) or its body (422)
+            assert response.status_code in {200, 409, 422}, (action, who, response.text)
+            if response.status_code == 409:
+                assert action in (Action.REPORT_HANDLED, Action.VERIFY), response.text
         if response.status_code == 200:
+            assert action in offered, (action, who, source, offered)
             assert target is not None, f"{action} from {source} was taken"
             assert after["status"] == target
             assert after["version"] == before["version"] + 1

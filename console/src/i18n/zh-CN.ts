@@ -1,0 +1,40 @@
+// 简体中文: the console's first language. Every key here must exist in en.ts (the type checks it).
+export default {
+  app: { title: '网格化城市管理', subtitle: '一张图 · 闭环处置' },
+  lang: { label: '语言', zh: '中文', en: 'English' },
+  login: {
+    title: '登录',
+    username: '用户名',
+    password: '密码',
+    submit: '登录',
+    required: '请输入用户名和密码',
+    hint: '演示账号密码均为 gridloop-demo',
+  },
+  nav: { logout: '退出登录', role: '角色' },
+  roles: {
+    admin: '系统管理员',
+    auditor: '考核员',
+    dispatcher: '派遣员',
+    inspector: '监督员',
+    liaison: '联络员',
+  },
+  home: {
+    inspector: '监督员 · 我的案件',
+    dispatcher: '派遣员工作台',
+    placeholder: '该角色的工作台即将上线',
+    placeholderDetail: '请先使用 API 文档 (/docs) 完成工作。',
+    soon: '即将上线',
+  },
+  map: {
+    loading: '正在加载地图…',
+    noMap: '尚未导入网格地图',
+    streets: '街道',
+    communities: '社区',
+    unitGrids: '单元网格',
+    responsibilityGrids: '责任网格',
+    code: '编码',
+    name: '名称',
+    layers: '图层',
+  },
+  light: { green: '正常', yellow: '临期', red: '超期', none: '无时限' },
+} as const

@@ -1,0 +1,47 @@
+// Client routes under /console/. Pages are loaded when first visited, so the login page does not
+// carry the map library.
+import { createRouter, createWebHistory } from 'vue-router'
+import { homeOf, safeNext } from './lib/home'
+import { useSession } from './stores/session'
+
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue') },
+    {
+      path: '/inspector',
+      name: 'inspector',
+      component: () => import('./pages/InspectorPage.vue'),
+      meta: { role: 'inspector' },
+    },
+    {
+      path: '/dispatcher',
+      name: 'dispatcher',
+      component: () => import('./pages/DispatcherPage.vue'),
+      meta: { role: 'dispatcher' },
+    },
+    {
+      path: '/home',
+      name: 'placeholder',
+      component: () => import('./pages/PlaceholderPage.vue'),
+    },
+    { path: '/:rest(.*)*', name: 'start', component: { render: () => null } },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (to.name === 'login') return true
+  const user = session.user ?? (await session.loadMe())
+  if (!user) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  const home = homeOf(user.role)
+  // A page of another role, or no page at all, leads to the user's own workbench.
+  if (to.name === 'start' || (to.meta.role && to.meta.role !== user.role)) return { name: home }
+  return true
+})
+
+/** After logging in: the page asked for before, or the role's workbench. */
+export function afterLogin(next: unknown): string | { name: string } {
+  const session = useSession()
+  return safeNext(next) ?? { name: homeOf(session.user!.role) }
+}

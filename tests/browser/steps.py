@@ -1,0 +1,40 @@
+"""What a person does in the console, as steps the page tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from tests.browser.harness import save_screenshot
+
+# The README shows these; the tests that reach each screen save it again.
+README_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+def log_in(page: Page, username: str, password: str = "gridloop-demo") -> None:
+    """A person types their name and password on the login page and presses 登录."""
+    page.goto("/console/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def wait_for_map(page: Page) -> None:
+    """Until the map's canvas has drawn the grid (tiles fetched, decoded and painted)."""
+    page.wait_for_function(
+        """() => {
+            const canvas = document.querySelector('.ol-layer canvas');
+            if (!canvas || !canvas.width) return false;
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+            let painted = 0;
+            for (let i = 3; i < data.data.length; i += 4) if (data.data[i]) painted++;
+            return painted > 1000;
+        }""",
+        timeout=15_000,
+    )
+
+
+def readme_screenshot(page: Page, name: str) -> Path:
+    """The page as docs/screenshots/<name>.png, the picture the README shows."""
+    return save_screenshot(page, README_SCREENSHOTS, name)
