@@ -74,6 +74,7 @@ from gridloop.errors import (
     problems,
 )
 from gridloop.geo.schemas import GEOJSON, wants_geojson
+from gridloop.responses import model_response
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -255,8 +256,7 @@ def list_cases(
             "next_after": next_after,
         }
         return JSONResponse(collection, media_type=GEOJSON)
-    page = CasePage(items=items, next_after=next_after)
-    return JSONResponse(page.model_dump(mode="json"))
+    return model_response(CasePage(items=items, next_after=next_after))
 
 
 @router.get(
@@ -264,15 +264,12 @@ def list_cases(
     response_model=CaseRead,
     responses={200: {"headers": ETAG_HEADER}, **problems(Unauthorized, NotFound, InvalidInput)},
 )
-def read_case(
-    case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now, response: Response
-) -> CaseRead:
+def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) -> Response:
     """案件 / A case in the caller's scope, with its ETag."""
     case = reads.case_read(
         session, case=callers.visible_case(session, caller=caller, case_id=case_id), now=at
     )
-    response.headers.update(_etag(case))
-    return case
+    return model_response(case, headers=_etag(case))
 
 
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))
