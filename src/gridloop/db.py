@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, func
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from gridloop import metrics
 from gridloop.config import get_settings
@@ -37,19 +42,45 @@ class CreatedAtMixin:
 # nothing on an indexed read.
 SERVICE_CONNECTION_OPTIONS = "-c jit=off"
 
+# A pooled connection left unused this long is pinged before a request gets it, so that one a
+# database restart or a firewall dropped meanwhile is replaced instead of failing the request.
+# A connection in steady use is not: pinging at every checkout cost a round trip per request.
+PING_AFTER_IDLE_S = 10.0
+
 
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
     engine = create_engine(
         settings.effective_database_url,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         connect_args={"options": SERVICE_CONNECTION_OPTIONS},
     )
+    ping_idle_connections(engine, after_s=PING_AFTER_IDLE_S)
     metrics.watch_pool(engine, size=settings.db_pool_size)
     return engine
+
+
+def ping_idle_connections(engine: Engine, *, after_s: float) -> None:
+    """Ping a pooled connection at checkout when it has been idle over `after_s` seconds; a
+    dead one is discarded and the pool hands out another (SQLAlchemy's DisconnectionError)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(
+        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at <= after_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("an idle pooled connection is dead") from error
 
 
 @lru_cache
@@ -65,27 +96,39 @@ async def session_factory() -> sessionmaker[Session]:
     return get_sessionmaker()
 
 
-def get_session(
+async def get_session(
     factory: Annotated[sessionmaker[Session], Depends(session_factory)],
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One session per request, committed before the response is sent.
 
     A `DomainError` rolls back, unless it asks to keep what was flushed (a failed login must
-    still count as a failure).
+    still count as a failure). `async` because opening a session does no I/O (it connects on
+    its first query, in the route's worker thread): a sync generator would cost a thread hop to
+    open it and another to close it; this costs one, to end a transaction that was begun.
     """
     session = factory()
+    commit = False
     try:
         yield session
-        session.commit()
+        commit = True
     except DomainError as error:
-        if error.keep_changes:
+        commit = error.keep_changes
+        raise
+    finally:
+        if session.in_transaction():
+            # Shielded: a cancelled request still returns its connection to the pool.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session, commit)
+        else:
+            session.close()
+
+
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
             session.commit()
         else:
             session.rollback()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
 

@@ -75,6 +75,7 @@ from gridloop.errors import (
     problems,
 )
 from gridloop.geo.schemas import GEOJSON, wants_geojson
+from gridloop.responses import model_response
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -256,8 +257,7 @@ def list_cases(
             "next_after": next_after,
         }
         return JSONResponse(collection, media_type=GEOJSON)
-    page = CasePage(items=items, next_after=next_after)
-    return JSONResponse(page.model_dump(mode="json"))
+    return model_response(CasePage(items=items, next_after=next_after))
 
 
 @router.get(
@@ -265,9 +265,7 @@ def list_cases(
     response_model=CaseDetailRead,
     responses={200: {"headers": ETAG_HEADER}, **problems(Unauthorized, NotFound, InvalidInput)},
 )
-def read_case(
-    case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now, response: Response
-) -> CaseDetailRead:
+def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) -> Response:
     """案件 / A case in the caller's scope, with its ETag and the actions the caller may take
     on it now (`allowed_actions`)."""
     case = callers.visible_case(session, caller=caller, case_id=case_id)
@@ -276,8 +274,7 @@ def read_case(
         **dict(read),
         allowed_actions=allowed.allowed_actions(session, caller=caller, case=case),
     )
-    response.headers.update(_etag(read))
-    return detail
+    return model_response(detail, headers=_etag(read))
 
 
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from gridloop.auth.dependencies import CurrentUser, require_roles
 from gridloop.auth.models import Role, User
@@ -22,6 +22,7 @@ from gridloop.geo import service
 from gridloop.geo.crs import Crs
 from gridloop.geo.layers import Layer
 from gridloop.geo.schemas import ImportRead, LayerFeature, LayerPage, LocateRead
+from gridloop.responses import model_response
 
 router = APIRouter(prefix="/geo", tags=["geo"])
 
@@ -37,9 +38,9 @@ def locate(
     lon: Annotated[float, Query(ge=-180, le=180, description="longitude in `crs`")],
     lat: Annotated[float, Query(ge=-90, le=90, description="latitude in `crs`")],
     crs: Annotated[Crs, Query(description="wgs84 (GPS), gcj02 (AMap, Tencent) or bd09 (Baidu)")],
-) -> LocateRead:
+) -> Response:
     """The district, street, community, unit grid and responsibility grid of a point."""
-    return service.locate(session, lon=lon, lat=lat, crs=crs)
+    return model_response(service.locate(session, lon=lon, lat=lat, crs=crs))
 
 
 def _bbox(
