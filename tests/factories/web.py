@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import httpx2
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from gridloop import db
+from gridloop.app import create_app
 from gridloop.auth.models import Role, User
 from gridloop.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 
@@ -15,6 +19,19 @@ DEMO_PASSWORD = "gridloop-demo"
 
 class MakeUser(Protocol):
     def __call__(self, username: str, role: Role, **scope: Any) -> User: ...
+
+
+class SetSettings(Protocol):
+    """Sets `GRIDLOOP_…` variables for one test (None unsets one); settings are read afresh."""
+
+    def __call__(self, **values: str | None) -> None: ...
+
+
+def app_on(session_factory: sessionmaker[Session]) -> FastAPI:
+    """The real app as the settings are now, its request sessions made by `session_factory`."""
+    application = create_app()
+    application.dependency_overrides[db.session_factory] = lambda: session_factory
+    return application
 
 
 def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:

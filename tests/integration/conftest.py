@@ -16,8 +16,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridloop import db
-from gridloop.app import create_app
 from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
 from gridloop.auth.models import IntakeSource, Role, User
@@ -36,7 +34,7 @@ from tests.factories.cases import (
     load_case_offices,
 )
 from tests.factories.places import TwoStreets, build_two_streets
-from tests.factories.web import DEMO_PASSWORD, MakeUser
+from tests.factories.web import DEMO_PASSWORD, MakeUser, SetSettings, app_on
 from tests.integration.small_map import SMALL_MAP
 
 # ----------------------------------------------------------------------------- the app
@@ -45,9 +43,24 @@ from tests.integration.small_map import SMALL_MAP
 @pytest.fixture
 def app(session_factory: sessionmaker[Session]) -> FastAPI:
     """The real app, its request sessions joined to the test's rolled-back transaction."""
-    application = create_app()
-    application.dependency_overrides[db.session_factory] = lambda: session_factory
-    return application
+    return app_on(session_factory)
+
+
+@pytest.fixture
+def set_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[SetSettings]:
+    """Settings from the environment for this test only; later tests read them afresh."""
+
+    def apply(**values: str | None) -> None:
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

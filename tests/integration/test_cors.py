@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridloop import db
-from gridloop.app import create_app
-from gridloop.config import Settings, get_settings
-from tests.factories.web import assert_problem
+from gridloop.config import Settings
+from tests.factories.web import SetSettings, app_on, assert_problem
 
 CONSOLE = "https://console.example.gov.cn"
 DEV_CONSOLE = "http://127.0.0.1:5173"
@@ -22,23 +20,14 @@ MakeClient = Callable[[str | None], TestClient]
 
 
 @pytest.fixture
-def make_client(
-    monkeypatch: pytest.MonkeyPatch, session_factory: sessionmaker[Session]
-) -> Iterator[MakeClient]:
+def make_client(set_settings: SetSettings, session_factory: sessionmaker[Session]) -> MakeClient:
     """The app as configured with these CORS origins (None: the setting is not given)."""
 
     def make(origins: str | None) -> TestClient:
-        if origins is None:
-            monkeypatch.delenv("GRIDLOOP_CORS_ORIGINS", raising=False)
-        else:
-            monkeypatch.setenv("GRIDLOOP_CORS_ORIGINS", origins)
-        get_settings.cache_clear()
-        application = create_app()
-        application.dependency_overrides[db.session_factory] = lambda: session_factory
-        return TestClient(application)
+        set_settings(GRIDLOOP_CORS_ORIGINS=origins)
+        return TestClient(app_on(session_factory))
 
-    yield make
-    get_settings.cache_clear()  # later readers see the environment without this test's origins
+    return make
 
 
 def test_cors_is_off_by_default(make_client: MakeClient) -> None:

@@ -7,7 +7,6 @@ failures from everywhere within 15 minutes lock the username for 15 minutes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx2
@@ -17,13 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridloop import db
-from gridloop.app import create_app
 from gridloop.auth import time as auth_time
 from gridloop.auth.models import LoginAddressThrottle, LoginThrottle, Role
 from gridloop.cases import sweeper
-from gridloop.config import get_settings
-from tests.factories.web import DEMO_PASSWORD, MakeUser, assert_problem
+from tests.factories.web import DEMO_PASSWORD, MakeUser, SetSettings, app_on, assert_problem
 
 ATTACKER = "203.0.113.9"
 REAL_USER = "198.51.100.7"
@@ -54,18 +50,6 @@ def attempt(client: TestClient, username: str, password: str, **headers: str) ->
     return client.post(
         "/auth/token", data={"username": username, "password": password}, headers=headers
     )
-
-
-def _set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def settings_reset() -> Iterator[None]:
-    yield
-    get_settings.cache_clear()
 
 
 def test_another_address_failing_does_not_lock_the_real_user_out(
@@ -127,11 +111,10 @@ def test_a_success_forgives_the_address_but_not_the_username_count(
         assert_problem(attempt(user, "adm", "typo-typo"), 401, "invalid-credentials")
 
 
-@pytest.mark.usefixtures("settings_reset")
 def test_the_username_ceiling_locks_it_from_every_address(
-    app: FastAPI, clock: Clock, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, clock: Clock, make_user: MakeUser, set_settings: SetSettings
 ) -> None:
-    _set_env(monkeypatch, GRIDLOOP_LOGIN_USERNAME_MAX_FAILURES="10")
+    set_settings(GRIDLOOP_LOGIN_USERNAME_MAX_FAILURES="10")
     make_user("adm", Role.ADMIN)
     for host in range(10):  # one failure each from ten addresses: no address is delayed
         response = attempt(from_address(app, f"203.0.113.{host}"), "adm", "guess-guess")
@@ -219,15 +202,10 @@ def test_failures_for_an_unknown_username_are_counted_too(
 
 
 @pytest.fixture
-def proxied_app(
-    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FastAPI]:
+def proxied_app(session_factory: sessionmaker[Session], set_settings: SetSettings) -> FastAPI:
     """The app behind reverse proxies at 10.0.0.0/8 and 192.0.2.1."""
-    _set_env(monkeypatch, GRIDLOOP_TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.1")
-    application = create_app()
-    application.dependency_overrides[db.session_factory] = lambda: session_factory
-    yield application
-    get_settings.cache_clear()
+    set_settings(GRIDLOOP_TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.1")
+    return app_on(session_factory)
 
 
 def _throttled_addresses(session: Session, username: str) -> list[str]:

@@ -10,8 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gridloop.auth.models import Role
-from gridloop.config import get_settings
-from tests.factories.web import MakeUser, assert_problem, login
+from tests.factories.web import MakeUser, SetSettings, assert_problem, login
 from tests.integration.small_map import EAST, FAR_EAST, MID, MIDDLE, NORTH, SOUTH, WEST
 
 pytestmark = pytest.mark.usefixtures("small_map")
@@ -188,18 +187,12 @@ def test_the_tile_set_tells_where_the_map_lies(client: TestClient, headers: dict
 
 
 def test_a_raster_base_map_is_offered_only_when_set_up(
-    client: TestClient, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    client: TestClient, headers: dict[str, str], set_settings: SetSettings
 ) -> None:
     assert client.get("/tiles", headers=headers).json()["base_map"] is None
 
     template = "https://tiles.example.invalid/{z}/{x}/{y}.png"
-    monkeypatch.setenv("GRIDLOOP_BASE_MAP_URL", template)
-    monkeypatch.setenv("GRIDLOOP_BASE_MAP_ATTRIBUTION", "底图 / base map")
-    get_settings.cache_clear()
-    try:
-        offered = client.get("/tiles", headers=headers).json()["base_map"]
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    set_settings(GRIDLOOP_BASE_MAP_URL=template, GRIDLOOP_BASE_MAP_ATTRIBUTION="底图 / base map")
+    offered = client.get("/tiles", headers=headers).json()["base_map"]
 
     assert offered == {"url": template, "attribution": "底图 / base map"}
