@@ -18,8 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridloop import db, localdb, migrations
-from gridloop.app import create_app
+from gridloop import localdb, migrations
 from gridloop.auth import service as auth_service
 from gridloop.auth import time as auth_time
 from gridloop.auth.models import User
@@ -27,6 +26,7 @@ from gridloop.calendar import seed as calendar_seed
 from gridloop.config import get_settings
 from gridloop.geo import service as geo_service
 from tests.factories.cases import T0, USERS, Clock, load_case_catalog, load_case_offices
+from tests.factories.web import app_on
 from tests.integration.small_map import SMALL_MAP
 
 
@@ -43,8 +43,7 @@ class ScratchWorld:
 
     def app(self) -> FastAPI:
         """The real app on the scratch database, its clock the world's."""
-        application = create_app()
-        application.dependency_overrides[db.session_factory] = lambda: self.sessions
+        application = app_on(self.sessions)
         application.dependency_overrides[auth_time.request_now] = lambda: self.clock.now
         return application
 
