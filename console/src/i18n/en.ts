@@ -1,7 +1,7 @@
-import type { Messages } from './index'
+import type { CoreMessages } from './index'
 
 // English, behind the language switch: the same keys as zh-CN.ts.
-const en: Messages = {
+const en: CoreMessages = {
   app: { title: 'Grid-based urban management', subtitle: 'One map · the closed loop' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
   login: {
@@ -21,22 +21,9 @@ const en: Messages = {
     liaison: 'Liaison',
   },
   home: {
-    inspector: 'Inspector · my cases',
-    dispatcher: 'Dispatcher workbench',
     placeholder: 'The workbench of this role is coming',
     placeholderDetail: 'Until then, work through the API docs (/docs).',
     soon: 'Coming soon',
-  },
-  map: {
-    loading: 'Loading the map…',
-    noMap: 'No grid map imported yet',
-    streets: 'Streets',
-    communities: 'Communities',
-    unitGrids: 'Unit grids',
-    responsibilityGrids: 'Responsibility grids',
-    code: 'Code',
-    name: 'Name',
-    layers: 'Layers',
   },
   light: { green: 'On time', yellow: 'Due soon', red: 'Overdue', none: 'No deadline' },
 }

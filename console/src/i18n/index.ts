@@ -3,11 +3,18 @@ import { computed } from 'vue'
 import { createI18n } from 'vue-i18n'
 import elementEn from 'element-plus/es/locale/lang/en.mjs'
 import elementZhCn from 'element-plus/es/locale/lang/zh-cn.mjs'
+import * as dispatcher from './dispatcher'
 import en from './en'
+import * as inspector from './inspector'
+import * as map from './map'
+import type { Widen } from './widen'
 import zhCN from './zh-CN'
 
-type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
-export type Messages = Widen<typeof zhCN>
+// The core table (zh-CN.ts, en.ts) and one file a part of the console, each under its own key.
+export type CoreMessages = Widen<typeof zhCN>
+const zhMessages = { ...zhCN, map: map.zh, inspector: inspector.zh, dispatcher: dispatcher.zh }
+export type Messages = Widen<typeof zhMessages>
+const enMessages: Messages = { ...en, map: map.en, inspector: inspector.en, dispatcher: dispatcher.en }
 export type Locale = 'zh-CN' | 'en'
 
 const LOCALE_KEY = 'gridloop.locale'
@@ -20,7 +27,7 @@ export const i18n = createI18n<[Messages], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages: { 'zh-CN': zhMessages, en: enMessages },
 })
 
 export function setLocale(locale: Locale): void {

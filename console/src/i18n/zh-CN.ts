@@ -1,4 +1,5 @@
-// 简体中文: the console's first language. Every key here must exist in en.ts (the type checks it).
+// 简体中文: the console's first language, its shared words; each part of the console has its own
+// file beside this one (map.ts, inspector.ts …). Every key must exist in English too (the type checks it).
 export default {
   app: { title: '网格化城市管理', subtitle: '一张图 · 闭环处置' },
   lang: { label: '语言', zh: '中文', en: 'English' },
@@ -19,22 +20,9 @@ export default {
     liaison: '联络员',
   },
   home: {
-    inspector: '监督员 · 我的案件',
-    dispatcher: '派遣员工作台',
     placeholder: '该角色的工作台即将上线',
     placeholderDetail: '请先使用 API 文档 (/docs) 完成工作。',
     soon: '即将上线',
-  },
-  map: {
-    loading: '正在加载地图…',
-    noMap: '尚未导入网格地图',
-    streets: '街道',
-    communities: '社区',
-    unitGrids: '单元网格',
-    responsibilityGrids: '责任网格',
-    code: '编码',
-    name: '名称',
-    layers: '图层',
   },
   light: { green: '正常', yellow: '临期', red: '超期', none: '无时限' },
 } as const
