@@ -159,6 +159,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/duplicate-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Duplicate Candidates
+         * @description 疑似重复 / The duplicate candidates a report filed here now would get, before filing it:
+         *     open cases of the same item within 50 m and 24 h that the caller sees, nearest first, each
+         *     with its photos. The point and item are checked as `POST /cases` checks them (an inspector
+         *     only in their own grids, naming a current item).
+         */
+        get: operations["duplicate_candidates_cases_duplicate_candidates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{case_id}": {
         parameters: {
             query?: never;
@@ -2066,6 +2089,28 @@ export interface components {
             reported_at: string;
             status: components["schemas"]["Status"];
         };
+        /** DuplicateCandidateRead */
+        DuplicateCandidateRead: {
+            /** Case Id */
+            case_id: number;
+            /** Description */
+            description: string;
+            /** Distance M */
+            distance_m: number;
+            /** Item Code */
+            item_code: string | null;
+            /**
+             * Photos
+             * @description its photos, before-photos first
+             */
+            photos: components["schemas"]["CasePhotoRead"][];
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            status: components["schemas"]["Status"];
+        };
         /**
          * EvaluateBody
          * @description 考核: the reporter's verdict, or an auditor's record of a follow-up visit (回访).
@@ -3549,6 +3594,11 @@ export interface components {
          * @enum {string}
          */
         Verification: "passed" | "failed";
+        /**
+         * VerificationFilter
+         * @enum {string}
+         */
+        VerificationFilter: "none" | "passed" | "failed";
         /** VerifyBody */
         VerifyBody: {
             /** Note */
@@ -3899,6 +3949,8 @@ export interface operations {
                 office_code?: string | null;
                 item_code?: string | null;
                 source?: components["schemas"]["Source"] | null;
+                /** @description 核查 of the current round: `none` (not verified yet, as 待核查 needs with status=handled), `passed` or `failed` */
+                verification?: components["schemas"]["VerificationFilter"] | null;
                 /** @description the current step's deadline passed */
                 overdue?: boolean | null;
                 reported_from?: string | null;
@@ -4028,6 +4080,53 @@ export interface operations {
                 };
             };
             /** @description `/problems/calendar-missing`; `/problems/idempotency-key-reused`; `/problems/outside-coverage`; `/problems/outside-your-grids`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_candidates_cases_duplicate_candidates_get: {
+        parameters: {
+            query: {
+                /** @description longitude in `crs` */
+                lon: number;
+                /** @description latitude in `crs` */
+                lat: number;
+                /** @description wgs84 (GPS), gcj02 (AMap, Tencent) or bd09 (Baidu) */
+                crs: components["schemas"]["Crs"];
+                /** @description the item it would name; any item when not given */
+                item_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateCandidateRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/outside-coverage`; `/problems/outside-your-grids`; `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,7 +1,8 @@
 """Filing: a report at a point becomes a case, located to its grids, its register clock started.
 
 An inspector files inside their own responsibility grids and names the item; an intake client's
-source is its API key's. Open cases of the same item nearby are returned as duplicate candidates.
+source is its API key's. Open cases of the same item nearby are returned as duplicate candidates,
+and can be asked for before filing, with their photos, so a reporter can stop.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ from sqlalchemy.orm import Session
 
 from gridloop.auth.models import IntakeSource
 from gridloop.calendar import service as calendar_service
-from gridloop.cases import deadlines, events, repository, workflow
+from gridloop.cases import deadlines, events, photos, repository, workflow
 from gridloop.cases.callers import Caller
 from gridloop.cases.items import current_limits
 from gridloop.cases.models import Source
 from gridloop.cases.reads import read_of
-from gridloop.cases.schemas import CaseCreate, CaseFiledRead, DuplicateCandidate
+from gridloop.cases.repository import Visibility
+from gridloop.cases.schemas import (
+    CaseCreate,
+    CaseFiledRead,
+    DuplicateCandidate,
+    DuplicateCandidateRead,
+    DuplicateQuery,
+    PointCreate,
+)
 from gridloop.cases.workflow import Action, Actor, Status
 from gridloop.errors import Forbidden, OutsideYourGrids, invalid_field
 from gridloop.geo import geojson
@@ -43,22 +52,15 @@ def file_case(
     if not workflow.may_act(caller.actor, Action.FILE):
         raise Forbidden("只有监督员和受理渠道可以上报 / Only inspectors and intake clients file")
     source = _source(caller, body.source)
-    limits = _limits(session, caller=caller, item_code=body.item_code)
-    point = body.point
-    location = geo_service.locate(session, lon=point.lon, lat=point.lat, crs=point.crs)
-    _check_in_grids(caller, location)
+    limits = _limits(session, caller=caller, item_code=body.item_code, field="body.item_code")
+    location = _located(session, caller=caller, point=body.point)
     register_due_at = None
     if limits is not None:
         calendar = calendar_service.work_calendar(session)
         register_due_at = deadlines.due(now, limits.register, calendar=calendar)
     # Looked for before the insert, so the new case is not among them.
-    candidates = repository.duplicate_candidates(
-        session,
-        lon=location.point.lon,
-        lat=location.point.lat,
-        item_code=body.item_code,
-        since=now - DUPLICATE_WINDOW,
-        statuses=[status.value for status in workflow.OPEN_STATUSES],
+    candidates = _nearby_open_cases(
+        session, location=location, item_code=body.item_code, now=now, visibility=None
     )
     case = repository.insert_case(
         session,
@@ -89,6 +91,49 @@ def file_case(
     )
 
 
+def duplicate_candidates(
+    session: Session, *, caller: Caller, query: DuplicateQuery, now: datetime
+) -> list[DuplicateCandidateRead]:
+    """What filing this report now would list as duplicate candidates, among the cases the
+    caller sees, each with its photos: to look before filing. The point and the item are
+    checked as filing checks them (an inspector's own grids, a current item)."""
+    _limits(session, caller=caller, item_code=query.item_code, field="query.item_code")
+    location = _located(session, caller=caller, point=query)
+    rows = _nearby_open_cases(
+        session,
+        location=location,
+        item_code=query.item_code,
+        now=now,
+        visibility=caller.visibility,
+    )
+    found = photos.photos_by_case(session, case_ids=[row.case_id for row in rows])
+    return [
+        DuplicateCandidateRead(**dict(_candidate(row)), photos=found[row.case_id]) for row in rows
+    ]
+
+
+def _nearby_open_cases(
+    session: Session,
+    *,
+    location: LocateRead,
+    item_code: str | None,
+    now: datetime,
+    visibility: Visibility | None,
+) -> list[Any]:
+    """The duplicate rule: open cases of the item (of any item when None) within 50 m of the
+    located point and reported within the last 24 h, among those `visibility` sees (every one
+    when None); nearest first."""
+    return repository.duplicate_candidates(
+        session,
+        lon=location.point.lon,
+        lat=location.point.lat,
+        item_code=item_code,
+        since=now - DUPLICATE_WINDOW,
+        statuses=[status.value for status in workflow.OPEN_STATUSES],
+        visibility=visibility,
+    )
+
+
 def _candidate(row: Any) -> DuplicateCandidate:
     return DuplicateCandidate(
         case_id=row.case_id,
@@ -100,18 +145,20 @@ def _candidate(row: Any) -> DuplicateCandidate:
     )
 
 
-def _limits(session: Session, *, caller: Caller, item_code: str | None) -> deadlines.Limits | None:
+def _limits(
+    session: Session, *, caller: Caller, item_code: str | None, field: str
+) -> deadlines.Limits | None:
     """The named item's limits; an intake report may name no item (then it has no clock yet)."""
     if item_code is None:
         if caller.actor == Actor.INSPECTOR:
-            raise invalid_field(
-                "body.item_code", "监督员上报须填管理条目 / inspectors name the item"
-            )
+            raise invalid_field(field, "监督员上报须填管理条目 / inspectors name the item")
         return None
-    return current_limits(session, code=item_code, field="body.item_code")
+    return current_limits(session, code=item_code, field=field)
 
 
-def _check_in_grids(caller: Caller, location: LocateRead) -> None:
+def _located(session: Session, *, caller: Caller, point: PointCreate) -> LocateRead:
+    """The point located to its grids; an inspector's only inside their responsibility grids."""
+    location = geo_service.locate(session, lon=point.lon, lat=point.lat, crs=point.crs)
     grid = location.responsibility_grid
     if caller.actor == Actor.INSPECTOR and (
         grid is None or grid.code not in (caller.visibility.responsibility_grid_codes or ())
@@ -120,6 +167,7 @@ def _check_in_grids(caller: Caller, location: LocateRead) -> None:
             f"该点位于单元网格 {location.unit_grid_code}，不在您的责任网格内 / the point lies in "
             f"unit grid {location.unit_grid_code}, outside your responsibility grids"
         )
+    return location
 
 
 def _where(location: LocateRead) -> dict[str, Any]:

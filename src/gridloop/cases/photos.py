@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -156,7 +156,18 @@ def _photo_read(photo: CasePhoto) -> CasePhotoRead:
 
 def case_photos(session: Session, *, caller: Caller, case_id: int) -> list[CasePhotoRead]:
     visible_case(session, caller=caller, case_id=case_id)
-    return [_photo_read(photo) for photo in repository.photos(session, case_id=case_id)]
+    return photos_by_case(session, case_ids=[case_id])[case_id]
+
+
+def photos_by_case(
+    session: Session, *, case_ids: Collection[int]
+) -> dict[int, list[CasePhotoRead]]:
+    """The photos of cases the caller was found to see, by case, in the order they came."""
+    found: dict[int, list[CasePhotoRead]] = {case_id: [] for case_id in case_ids}
+    if found:
+        for photo in repository.photos(session, case_ids=list(found)):
+            found[photo.case_id].append(_photo_read(photo))
+    return found
 
 
 def photo_file(

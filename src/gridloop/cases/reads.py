@@ -122,6 +122,7 @@ def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
         office_code=query.office_code,
         item_code=query.item_code,
         source=None if query.source is None else query.source.value,
+        verification=None if query.verification is None else query.verification.value,
         overdue_at=now if query.overdue else None,
         on_time_at=now if query.overdue is False else None,
         reported_from=query.reported_from,

@@ -184,13 +184,18 @@ def duplicate_candidates(
     item_code: str | None,
     since: datetime,
     statuses: Collection[str],
+    visibility: Visibility | None = None,
 ) -> list[Row[Any]]:
     """Cases in `statuses` of the same item (any item when None) within 50 m of a WGS-84 point,
-    reported since `since`; nearest first."""
-    params = {"lon": lon, "lat": lat, "statuses": list(statuses), "since": since}
-    if item_code is None:
-        return list(session.execute(DUPLICATE_CANDIDATES, params))
-    return list(session.execute(DUPLICATE_CANDIDATES_OF_ITEM, {**params, "item_code": item_code}))
+    reported since `since`, among those `visibility` sees (all when None); nearest first."""
+    params: dict[str, Any] = {"lon": lon, "lat": lat, "statuses": list(statuses), "since": since}
+    statement = DUPLICATE_CANDIDATES
+    if item_code is not None:
+        statement = DUPLICATE_CANDIDATES_OF_ITEM
+        params["item_code"] = item_code
+    if visibility is not None:
+        statement = statement.where(_visible(visibility))
+    return list(session.execute(statement, params))
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,7 @@ class CaseFilter:
     office_code: str | None = None
     item_code: str | None = None
     source: str | None = None
+    verification: str | None = None  # a Verification, or "none" for not verified yet
     overdue_at: datetime | None = None  # overdue at this instant
     on_time_at: datetime | None = None  # not overdue at this instant
     reported_from: datetime | None = None
@@ -233,6 +239,10 @@ def case_page(
     conditions += [column == value for column, value in equal.items() if value is not None]
     if where.statuses is not None:
         conditions.append(GridCase.status.in_(list(where.statuses)))
+    if where.verification == "none":
+        conditions.append(GridCase.verification.is_(None))
+    elif where.verification is not None:
+        conditions.append(GridCase.verification == where.verification)
     if where.office_code is not None:
         office_id = select(Office.office_id).where(Office.code == where.office_code)
         conditions.append(
@@ -372,9 +382,12 @@ def add_photo(session: Session, photo: CasePhoto) -> CasePhoto:
     return photo
 
 
-def photos(session: Session, *, case_id: int) -> list[CasePhoto]:
+def photos(session: Session, *, case_ids: Collection[int]) -> list[CasePhoto]:
+    """The photos of several cases, by case and in the order they were added."""
     statement = (
-        select(CasePhoto).where(CasePhoto.case_id == case_id).order_by(CasePhoto.case_photo_id)
+        select(CasePhoto)
+        .where(CasePhoto.case_id.in_(sorted(case_ids)))
+        .order_by(CasePhoto.case_id, CasePhoto.case_photo_id)
     )
     return list(session.scalars(statement))
 

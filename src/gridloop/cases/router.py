@@ -50,6 +50,8 @@ from gridloop.cases.schemas import (
     CasePhotoRead,
     CaseQuery,
     CaseRead,
+    DuplicateCandidateRead,
+    DuplicateQuery,
     WhistleRead,
 )
 from gridloop.cases.workflow import Action, actors_of
@@ -258,6 +260,21 @@ def list_cases(
         }
         return JSONResponse(collection, media_type=GEOJSON)
     return model_response(CasePage(items=items, next_after=next_after))
+
+
+# Before /{case_id}, which would take "duplicate-candidates" for a case id.
+@router.get(
+    "/duplicate-candidates",
+    responses=problems(Unauthorized, InvalidInput, OutsideCoverage, OutsideYourGrids),
+)
+def duplicate_candidates(
+    query: Annotated[DuplicateQuery, Query()], caller: CallerDep, session: SessionDep, at: Now
+) -> list[DuplicateCandidateRead]:
+    """疑似重复 / The duplicate candidates a report filed here now would get, before filing it:
+    open cases of the same item within 50 m and 24 h that the caller sees, nearest first, each
+    with its photos. The point and item are checked as `POST /cases` checks them (an inspector
+    only in their own grids, naming a current item)."""
+    return filing.duplicate_candidates(session, caller=caller, query=query, now=at)
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -232,10 +233,24 @@ class DuplicateCandidate(BaseModel):
     distance_m: float
 
 
+class DuplicateQuery(PointCreate):
+    """Where a report would be filed and what it is about, to see its duplicates first."""
+
+    item_code: ItemCode | None = Field(
+        default=None, description="the item it would name; any item when not given"
+    )
+
+
 class CaseFiledRead(CaseRead):
     duplicate_candidates: list[DuplicateCandidate] = Field(
         description="open cases of the same item within 50 m and 24 h; nothing is merged"
     )
+
+
+class VerificationFilter(StrEnum):
+    NONE = "none"
+    PASSED = Verification.PASSED.value
+    FAILED = Verification.FAILED.value
 
 
 class CasePage(BaseModel):
@@ -254,6 +269,11 @@ class CaseQuery(BaseModel):
     office_code: OfficeCode | None = Field(default=None, description="dispatched to this office")
     item_code: ItemCode | None = None
     source: Source | None = None
+    verification: VerificationFilter | None = Field(
+        default=None,
+        description="核查 of the current round: `none` (not verified yet, as 待核查 needs with "
+        "status=handled), `passed` or `failed`",
+    )
     overdue: QueryBool | None = Field(
         default=None, description="the current step's deadline passed"
     )
@@ -299,6 +319,10 @@ class CasePhotoRead(BaseModel):
     sha256: str
     created_at: LocalTime
     url: str
+
+
+class DuplicateCandidateRead(DuplicateCandidate):
+    photos: list[CasePhotoRead] = Field(description="its photos, before-photos first")
 
 
 # ----------------------------------------------------------------------------- whistle (吹哨报到)

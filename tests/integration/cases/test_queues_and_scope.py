@@ -22,6 +22,7 @@ from tests.factories.cases import (
     image,
     ok,
     report,
+    to_handled,
     to_handling,
     upload,
 )
@@ -107,6 +108,23 @@ def test_overdue_finds_cases_whose_current_deadline_passed(world: World, cases: 
     assert _ids(world, "aud", overdue=False) == [cases.south, cases.east]
     listed = world.client.get("/cases", params={"overdue": True}, headers=world["aud"]).json()
     assert [item["overdue"] for item in listed["items"]] == [True]
+
+
+def test_the_verification_filter_finds_the_handled_cases_left_to_verify(world: World) -> None:
+    waiting, passed, failed = (to_handled(world) for _ in range(3))
+    for case_id, verdict in ((passed, True), (failed, False)):
+        assert upload(world, case_id, "verification", "ins1", ("v.jpg", image())).status_code == 201
+        ok(act(world, case_id, "verify", "ins1", {"passed": verdict}))
+
+    assert _ids(world, "ins1", status="handled", verification="none") == [waiting]
+    assert _ids(world, "disp1", status="handled", verification="passed") == [passed]
+    assert _ids(world, "aud", verification="failed") == [failed]
+    assert _ids(world, "ins2", status="handled", verification="none") == []
+    assert_problem(
+        world.client.get("/cases", params={"verification": "maybe"}, headers=world["aud"]),
+        422,
+        "validation-error",
+    )
 
 
 def test_keyset_pages_cover_the_queue_once(world: World, cases: Cases) -> None:
