@@ -10,9 +10,33 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue') },
     {
       path: '/inspector',
-      name: 'inspector',
       component: () => import('./pages/InspectorPage.vue'),
       meta: { role: 'inspector' },
+      children: [
+        {
+          path: '',
+          name: 'inspector',
+          component: () => import('./pages/inspector/FileCaseView.vue'),
+        },
+        {
+          path: 'mine',
+          name: 'inspector-mine',
+          component: () => import('./pages/inspector/CaseListView.vue'),
+          props: { queue: 'mine' },
+        },
+        {
+          path: 'verify',
+          name: 'inspector-verify',
+          component: () => import('./pages/inspector/CaseListView.vue'),
+          props: { queue: 'verify' },
+        },
+        {
+          path: 'cases/:caseId(\\d+)',
+          name: 'inspector-case',
+          component: () => import('./pages/inspector/CaseDetailView.vue'),
+          props: (route) => ({ caseId: Number(route.params.caseId) }),
+        },
+      ],
     },
     {
       path: '/dispatcher',
