@@ -53,7 +53,6 @@ def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/console/inspector$"))
     expect(page.locator("header")).to_contain_text("监督员")
     wait_for_map(page)
-    readme_screenshot(page, "inspector")
 
 
 def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx2
-from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
@@ -49,7 +48,8 @@ class Clock:
 
 @dataclass
 class World:
-    client: TestClient
+    # The app in process (TestClient), or a live server over HTTP (the browser tests).
+    client: httpx2.Client
     clock: Clock
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 

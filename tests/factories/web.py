@@ -6,7 +6,6 @@ from typing import Any, Protocol
 
 import httpx2
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop import db
@@ -34,7 +33,7 @@ def app_on(session_factory: sessionmaker[Session]) -> FastAPI:
     return application
 
 
-def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+def login(client: httpx2.Client, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
     """Log in through the API; the Authorization header to send."""
     response = client.post("/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text

@@ -1,0 +1,184 @@
+"""The inspector on a phone: filing a case with a photo where they stand, being told why a point
+is refused, seeing duplicate candidates before sending, and verifying a handled case."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from io import BytesIO
+
+import httpx2
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import FilePayload, Page, expect
+
+from tests.browser.live_server import LiveServer
+from tests.browser.steps import log_in, readme_screenshot, wait_for_map
+from tests.factories.cases import Clock, World, file_case, to_handled, upload
+from tests.factories.web import login
+
+# Points of the small world (tests/integration/small_map.py) in ins1's responsibility grid
+# 31010500101, over 50 m from each other and from IN_A001, where the API files its cases.
+WHERE_FILED = (121.4015, 31.2017)  # unit grid 310105001001002
+WHERE_DUPLICATED = (121.4016, 31.2012)
+
+
+@pytest.fixture
+def people(small_world: LiveServer) -> Iterator[World]:
+    """The small world's inspector, dispatcher, liaison and auditor, acting through the live
+    API."""
+    with httpx2.Client(base_url=small_world.url, timeout=30) as client:
+        world = World(client=client, clock=Clock())
+        for who in ("ins1", "disp1", "lia1", "aud"):
+            world.headers[who] = login(client, who)
+        yield world
+
+
+def camera_photo(name: str = "street.jpg", size: tuple[int, int] = (2400, 1800)) -> FilePayload:
+    """A photo as large as a phone camera's (in pixels), as the file input receives it: sky,
+    pavement and a brown heap on it."""
+    width, height = size
+    picture = Image.new("RGB", size, (150, 190, 225))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, height * 0.45, width, height), fill=(140, 140, 135))
+    draw.ellipse((width * 0.3, height * 0.55, width * 0.75, height * 0.85), fill=(120, 85, 50))
+    output = BytesIO()
+    picture.save(output, format="JPEG", quality=70)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": output.getvalue()}
+
+
+def stand_at(page: Page, lon_lat: tuple[float, float]) -> None:
+    """The phone's position (GPS, WGS-84), allowed to the page."""
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": lon_lat[0], "latitude": lon_lat[1], "accuracy": 8})
+
+
+def choose_item(page: Page, search: str, option: str) -> None:
+    """The inspector searches the catalog and taps the item."""
+    picker = page.get_by_role("combobox", name="问题类型（管理条目）")
+    picker.click()
+    picker.fill(search)
+    page.get_by_role("option", name=option).click()
+
+
+def whole_page_screenshot(page: Page, name: str) -> None:
+    """The README's picture of the page: the phone's width, tall enough for the whole form."""
+    phone = page.viewport_size
+    assert phone is not None
+    page.set_viewport_size({"width": phone["width"], "height": 1060})
+    readme_screenshot(page, name)
+    page.set_viewport_size(phone)
+
+
+def test_an_inspector_files_a_case_with_a_photo_where_they_stand(
+    phone_page: Page, people: World
+) -> None:
+    page = phone_page
+    stand_at(page, WHERE_FILED)
+    log_in(page, "ins1")
+    expect(page).to_have_url(re.compile(r"/console/inspector$"))
+    wait_for_map(page)
+
+    page.get_by_role("button", name="使用当前位置").click()
+    expect(page.get_by_text("310105001001002")).to_be_visible()
+    expect(page.get_by_text("华阳路第1责任网格")).to_be_visible()
+    choose_item(page, "不洁", "道路不洁（E0104）")
+    page.get_by_label("问题描述").fill("人行道上满是泥浆和落叶")
+    page.get_by_label("拍照 / 选择照片").set_input_files(camera_photo())
+    expect(page.get_by_role("img", name="照片 1")).to_be_visible()
+    whole_page_screenshot(page, "inspector")
+    page.get_by_role("button", name="上报", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/console/inspector/mine$"))
+    card = page.get_by_role("link").filter(has_text="人行道上满是泥浆")
+    expect(card).to_contain_text("上报")
+    expect(card).to_contain_text("道路不洁")
+    case_id = int(re.findall(r"案件 (\d+)", card.inner_text())[0])
+    filed = people.client.get(f"/cases/{case_id}", headers=people["ins1"]).json()
+    assert filed["unit_grid_code"] == "310105001001002"
+    assert filed["input"]["crs"] == "wgs84"
+    photos = people.client.get(f"/cases/{case_id}/photos", headers=people["ins1"]).json()
+    # Made small in the browser before the upload: 1600 px on the longest side.
+    assert [(p["step"], p["width"], p["height"]) for p in photos] == [("before", 1600, 1200)]
+
+
+def test_a_point_tapped_outside_the_inspectors_grids_is_refused_with_the_reason(
+    phone_page: Page, people: World
+) -> None:
+    page = phone_page
+    log_in(page, "ins1")
+    wait_for_map(page)
+    before = people.client.get("/cases", headers=people["disp1"]).json()["items"]
+
+    # The map opens on the whole small world: unit grid A003, the south-west one of 华阳路街道
+    # (ins1south's grid, not ins1's), lies left of the middle and below it.
+    box = page.get_by_role("region", name="图层").bounding_box()
+    assert box is not None
+    page.touchscreen.tap(box["x"] + box["width"] * 0.17, box["y"] + box["height"] * 0.7)
+    expect(page.get_by_text("310105001001003")).to_be_visible()
+    expect(page.get_by_text("华阳路第2责任网格")).to_be_visible()
+    choose_item(page, "暴露", "暴露垃圾（E0102）")
+    page.get_by_label("问题描述").fill("这一点不在我的网格里")
+
+    expect(page.get_by_role("alert")).to_contain_text("该位置不在您的责任网格内，不能在此上报")
+    expect(page.get_by_role("button", name="上报", exact=True)).to_be_disabled()
+    after = people.client.get("/cases", headers=people["disp1"]).json()["items"]
+    assert after == before
+
+
+def test_duplicate_candidates_are_shown_before_sending_and_the_inspector_can_stop(
+    phone_page: Page, people: World
+) -> None:
+    earlier = file_case(people, "ins1", WHERE_DUPLICATED, description="垃圾桶旁散落垃圾")
+    photo = camera_photo(size=(320, 240))
+    uploaded = upload(people, earlier["case_id"], "before", "ins1", ("a.jpg", photo["buffer"]))
+    assert uploaded.status_code == 201, uploaded.text
+    page = phone_page
+    # About 20 m east of the earlier case.
+    stand_at(page, (WHERE_DUPLICATED[0] + 0.0002, WHERE_DUPLICATED[1]))
+    log_in(page, "ins1")
+
+    page.get_by_role("button", name="使用当前位置").click()
+    choose_item(page, "暴露", "暴露垃圾（E0102）")
+    page.get_by_label("问题描述").fill("路边有一堆垃圾")
+
+    nearby = page.get_by_role("region", name="附近已有相同问题的案件")
+    expect(nearby).to_contain_text(f"案件 {earlier['case_id']}")
+    expect(nearby).to_contain_text("垃圾桶旁散落垃圾")
+    expect(nearby).to_contain_text("距此 19 米")
+    expect(nearby.get_by_role("img", name=f"案件 {earlier['case_id']}")).to_be_visible()
+    expect(nearby.get_by_role("button", name="不是同一问题，继续上报")).to_be_visible()
+    expect(page.get_by_role("button", name="上报", exact=True)).to_have_count(0)
+
+    nearby.get_by_role("button", name="放弃").click()
+
+    expect(page.get_by_text("已放弃上报")).to_be_visible()
+    expect(page.get_by_label("问题描述")).to_have_value("")
+    mine = people.client.get("/cases", headers=people["ins1"]).json()["items"]
+    assert [case["description"] for case in mine].count("路边有一堆垃圾") == 0
+
+
+def test_the_inspector_verifies_a_handled_case_with_a_photo(
+    phone_page: Page, people: World
+) -> None:
+    case_id = to_handled(people)
+    page = phone_page
+    log_in(page, "ins1")
+
+    page.get_by_role("link", name="待核查").click()
+    page.get_by_role("link").filter(has_text=f"案件 {case_id}").click()
+    expect(page.get_by_role("region", name="处置照片").get_by_role("img")).to_have_count(1)
+    page.get_by_label("拍照 / 选择照片").set_input_files(camera_photo("check.jpg"))
+    page.get_by_role("radio", name="通过", exact=True).check()
+    page.get_by_label("核查意见").fill("垃圾已清运，路面干净")
+    page.get_by_role("button", name="提交核查").click()
+
+    expect(page.get_by_text("本轮核查结果：通过")).to_be_visible()
+    expect(page.get_by_role("button", name="提交核查")).to_have_count(0)
+    verified = people.client.get(f"/cases/{case_id}", headers=people["disp1"]).json()
+    assert verified["verification"] == "passed"
+    assert "close" in verified["allowed_actions"]
+    photos = people.client.get(f"/cases/{case_id}/photos", headers=people["ins1"]).json()
+    assert [p["step"] for p in photos] == ["after", "verification"]
+    page.get_by_role("link", name="待核查").click()
+    expect(page.get_by_role("link").filter(has_text=f"案件 {case_id}")).to_have_count(0)
