@@ -14,7 +14,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.live_server import LiveServer
 from tests.browser.steps import log_in, readme_screenshot, wait_for_map
-from tests.factories.cases import Clock, World, file_case, to_handled, upload
+from tests.factories.cases import Clock, World, act, file_case, ok, to_handled, upload
 from tests.factories.web import login
 
 # Points of the small world (tests/integration/small_map.py) in ins1's responsibility grid
@@ -182,3 +182,30 @@ def test_the_inspector_verifies_a_handled_case_with_a_photo(
     assert [p["step"] for p in photos] == ["after", "verification"]
     page.get_by_role("link", name="待核查").click()
     expect(page.get_by_role("link").filter(has_text=f"案件 {case_id}")).to_have_count(0)
+
+
+def test_a_case_verified_meanwhile_elsewhere_is_reloaded_with_the_reason(
+    phone_page: Page, people: World
+) -> None:
+    case_id = to_handled(people)
+    page = phone_page
+    log_in(page, "ins1")
+    expect(page).to_have_url(re.compile(r"/console/inspector$"))
+    page.goto(f"/console/inspector/cases/{case_id}")
+    expect(page.get_by_role("button", name="提交核查")).to_be_visible()
+    # The same inspector, from another phone, verifies first.
+    photo = camera_photo(size=(320, 240))["buffer"]
+    assert upload(people, case_id, "verification", "ins1", ("v.jpg", photo)).status_code == 201
+    ok(act(people, case_id, "verify", "ins1", {"passed": False, "note": "仍有垃圾"}))
+
+    page.get_by_label("拍照 / 选择照片").set_input_files(camera_photo("check.jpg"))
+    page.get_by_role("radio", name="通过", exact=True).check()
+    page.get_by_role("button", name="提交核查").click()
+
+    expect(page.get_by_text("案件已被他人处理，已刷新为最新状态").first).to_be_visible()
+    expect(page.get_by_text("本轮核查结果：不通过")).to_be_visible()
+    expect(page.get_by_role("button", name="提交核查")).to_have_count(0)
+    assert (
+        people.client.get(f"/cases/{case_id}", headers=people["ins1"]).json()["verification"]
+        == "failed"
+    )
