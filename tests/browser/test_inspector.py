@@ -102,13 +102,17 @@ def test_an_inspector_files_a_case_with_a_photo_where_they_stand(
     assert [(p["step"], p["width"], p["height"]) for p in photos] == [("before", 1600, 1200)]
 
 
-def test_a_point_tapped_outside_the_inspectors_grids_is_refused_with_the_reason(
+def test_without_a_position_a_point_tapped_outside_the_grids_is_refused_with_the_reason(
     phone_page: Page, people: World
 ) -> None:
     page = phone_page
     log_in(page, "ins1")
     wait_for_map(page)
     before = people.client.get("/cases", headers=people["disp1"]).json()["items"]
+    # No permission to locate the phone: the page says so and points to the map.
+    page.get_by_role("button", name="使用当前位置").click()
+    expect(page.get_by_role("alert")).to_contain_text("定位权限被拒绝")
+    expect(page.get_by_role("alert")).to_contain_text("在地图上点选位置")
 
     # The map opens on the whole small world: unit grid A003, the south-west one of 华阳路街道
     # (ins1south's grid, not ins1's), lies left of the middle and below it.
