@@ -221,6 +221,22 @@ def case_page(
     limit: int,
 ) -> list[GridCase]:
     """Cases newest first (by case_id), after a case_id (keyset paging)."""
+    conditions = _conditions(visibility, where)
+    if after is not None:
+        conditions.append(GridCase.case_id < after)
+    statement = (
+        select(GridCase).where(and_(*conditions)).order_by(GridCase.case_id.desc()).limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def case_count(session: Session, *, visibility: Visibility, where: CaseFilter) -> int:
+    """How many cases the filter and the visibility let through."""
+    statement = select(func.count()).select_from(GridCase).where(*_conditions(visibility, where))
+    return session.execute(statement).scalar_one()
+
+
+def _conditions(visibility: Visibility, where: CaseFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [_visible(visibility)]
     equal = {
         GridCase.street_code: where.street_code,
@@ -254,12 +270,7 @@ def case_page(
         conditions.append(GridCase.reported_at < where.reported_to)
     if where.bbox is not None:
         conditions.append(GridCase.geom.intersects(func.ST_MakeEnvelope(*where.bbox, 4326)))
-    if after is not None:
-        conditions.append(GridCase.case_id < after)
-    statement = (
-        select(GridCase).where(and_(*conditions)).order_by(GridCase.case_id.desc()).limit(limit)
-    )
-    return list(session.scalars(statement))
+    return conditions
 
 
 # ----------------------------------------------------------------------------- events
