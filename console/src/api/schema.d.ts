@@ -3430,6 +3430,11 @@ export interface components {
             fields: string[];
             id: components["schemas"]["Layer"];
             /**
+             * Label Min Zoom
+             * @description from this zoom a tile also carries one label point per feature, in the MVT layer `<layer>-labels`
+             */
+            label_min_zoom: number;
+            /**
              * Min Zoom
              * @description below this zoom the layer's tiles are empty
              */
