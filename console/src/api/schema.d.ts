@@ -137,7 +137,8 @@ export interface paths {
         };
         /**
          * List Cases
-         * @description 案件列表 / The caller's queue, newest first, filtered; keyset pages (`after`).
+         * @description 案件列表 / The caller's cases, filtered (a work queue: `queue`), newest first or as
+         *     `sort` says; keyset pages (`after`).
          *
          *     Scope: inspector — own grids; dispatcher — own street; liaison — cases dispatched to their
          *     office; auditor and admin — all; intake client — what it filed. GeoJSON with
@@ -153,6 +154,27 @@ export interface paths {
          *     lists open cases of the same item within 50 m and 24 h: duplicate candidates, not merged.
          */
         post: operations["file_case_cases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue Counts
+         * @description 队列计数 / How many of the caller's cases each work queue holds now, under the filters
+         *     of `GET /cases` (one query). The same cases as `GET /cases?queue=…`, in the same scope.
+         */
+        get: operations["queue_counts_cases_queues_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -554,6 +576,27 @@ export interface paths {
          * @description Take the `whistle` action (dispatcher). Needs `If-Match` with the case's ETag. An action the workflow does not allow in the case's status is a 409.
          */
         post: operations["case_action_whistle_cases__case_id__actions_whistle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case Duplicates
+         * @description 疑似重复 / Open cases the caller sees that this one may repeat: the same item within 50 m,
+         *     reported within 24 h either side of it; nearest first. Nothing is merged.
+         */
+        get: operations["case_duplicates_cases__case_id__duplicates_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1888,6 +1931,12 @@ export interface components {
             version: number;
         };
         /**
+         * CaseSort
+         * @description The order of a queue page: a field, descending with a leading `-`; then by case_id.
+         * @enum {string}
+         */
+        CaseSort: "-case_id" | "case_id" | "-reported_at" | "reported_at" | "-running_due_at" | "running_due_at";
+        /**
          * Condition
          * @description The conditions of a rule, in the order they are evaluated (cheap first).
          * @enum {string}
@@ -2947,6 +2996,27 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * Queue
+         * @description A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回.
+         * @enum {string}
+         */
+        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned";
+        /** QueueCount */
+        QueueCount: {
+            /** Count */
+            count: number;
+            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and its verification passed), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+            queue: components["schemas"]["Queue"];
+        };
+        /** QueueCountsRead */
+        QueueCountsRead: {
+            /**
+             * Queues
+             * @description every queue, in the order a workbench shows them
+             */
+            queues: components["schemas"]["QueueCount"][];
+        };
         /** Ready */
         Ready: {
             /** Database */
@@ -3967,7 +4037,11 @@ export interface operations {
                 /** @description exclusive */
                 reported_to?: string | null;
                 bbox?: string | null;
-                /** @description case_id to continue after */
+                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and its verification passed), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+                queue?: components["schemas"]["Queue"] | null;
+                /** @description running_due_at: the current step's deadline; cases without one come after every deadline */
+                sort?: components["schemas"]["CaseSort"];
+                /** @description case_id of the last case of the page before, to go on after */
                 after?: number | null;
                 limit?: number;
                 /** @description geojson: the same as `Accept: application/geo+json` */
@@ -4090,6 +4164,60 @@ export interface operations {
                 };
             };
             /** @description `/problems/calendar-missing`; `/problems/idempotency-key-reused`; `/problems/outside-coverage`; `/problems/outside-your-grids`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_counts_cases_queues_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["Status"][] | null;
+                street_code?: string | null;
+                community_code?: string | null;
+                unit_grid_code?: string | null;
+                responsibility_grid_code?: string | null;
+                /** @description dispatched to this office */
+                office_code?: string | null;
+                item_code?: string | null;
+                source?: components["schemas"]["Source"] | null;
+                /** @description the current step's deadline passed */
+                overdue?: boolean | null;
+                reported_from?: string | null;
+                /** @description exclusive */
+                reported_to?: string | null;
+                bbox?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueCountsRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6137,6 +6265,55 @@ export interface operations {
             };
             /** @description `/problems/precondition-required` */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    case_duplicates_cases__case_id__duplicates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateCandidate"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ source is its API key's. Open cases of the same item nearby are returned as dupl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,15 +17,14 @@ from gridloop.cases import deadlines, events, repository, workflow
 from gridloop.cases.callers import Caller
 from gridloop.cases.items import current_limits
 from gridloop.cases.models import Source
-from gridloop.cases.reads import read_of
-from gridloop.cases.schemas import CaseCreate, CaseFiledRead, DuplicateCandidate
-from gridloop.cases.workflow import Action, Actor, Status
+from gridloop.cases.reads import candidate_of, read_of
+from gridloop.cases.schemas import CaseCreate, CaseFiledRead
+from gridloop.cases.workflow import Action, Actor
 from gridloop.errors import Forbidden, OutsideYourGrids, invalid_field
 from gridloop.geo import geojson
 from gridloop.geo import service as geo_service
 from gridloop.geo.schemas import LocateRead
 
-DUPLICATE_WINDOW = timedelta(hours=24)
 # Sources an inspector may give; an intake client's source is its API key's.
 INSPECTOR_SOURCES = frozenset({Source.INSPECTOR, Source.VIDEO, Source.SELF_FOUND})
 CLIENT_SOURCES = {
@@ -57,7 +56,7 @@ def file_case(
         lon=location.point.lon,
         lat=location.point.lat,
         item_code=body.item_code,
-        since=now - DUPLICATE_WINDOW,
+        since=now - repository.DUPLICATE_WINDOW,
         statuses=[status.value for status in workflow.OPEN_STATUSES],
     )
     case = repository.insert_case(
@@ -85,18 +84,7 @@ def file_case(
     return CaseFiledRead(
         # A new case is dispatched to no office yet.
         **read_of(case, [], now).model_dump(),
-        duplicate_candidates=[_candidate(row) for row in candidates],
-    )
-
-
-def _candidate(row: Any) -> DuplicateCandidate:
-    return DuplicateCandidate(
-        case_id=row.case_id,
-        status=Status(row.status),
-        item_code=row.item_code,
-        description=row.description,
-        reported_at=row.reported_at,
-        distance_m=round(float(row.distance_m), 1),
+        duplicate_candidates=[candidate_of(row) for row in candidates],
     )
 
 

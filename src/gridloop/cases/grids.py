@@ -25,7 +25,7 @@ def grid_summary(session: Session, *, caller: Caller, code: str, now: datetime) 
         if patrol is None
         else auth_service.grid_inspectors(session, responsibility_grid_code=patrol.code)
     )
-    open_here = CaseFilter(statuses=sorted(OPEN_STATUSES), unit_grid_code=code)
+    open_here = CaseFilter(now=now, statuses=sorted(OPEN_STATUSES), unit_grid_code=code)
     latest = repository.case_page(
         session, visibility=caller.visibility, where=open_here, after=None, limit=GRID_CASES
     )

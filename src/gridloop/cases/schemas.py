@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gridloop.cases.models import OfficeRole, PhotoStep, RejectReason, Satisfaction, Source
+from gridloop.cases.models import (
+    OfficeRole,
+    PhotoStep,
+    Queue,
+    RejectReason,
+    Satisfaction,
+    Source,
+)
 from gridloop.cases.workflow import Action, Actor, Pending, Status, Verification
 from gridloop.catalog.models import Tier
 from gridloop.catalog.schemas import ItemCode
@@ -245,8 +253,8 @@ class CasePage(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page")
 
 
-class CaseQuery(BaseModel):
-    """Filters of the case queue; every filter given must hold. Newest first."""
+class CaseFilters(BaseModel):
+    """Filters of the case queue; every filter given must hold."""
 
     status: list[Status] | None = None
     street_code: StreetCode | None = None
@@ -272,7 +280,39 @@ class CaseQuery(BaseModel):
         ]
         | None
     ) = None
-    after: CaseId | None = Field(default=None, description="case_id to continue after")
+
+
+class CaseSort(StrEnum):
+    """The order of a queue page: a field, descending with a leading `-`; then by case_id."""
+
+    NEWEST = "-case_id"
+    OLDEST = "case_id"
+    REPORTED_LAST = "-reported_at"
+    REPORTED_FIRST = "reported_at"
+    DEADLINE_LAST = "-running_due_at"
+    DEADLINE_FIRST = "running_due_at"
+
+
+QUEUE_DESCRIPTION = (
+    "a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 "
+    "(registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 "
+    "(handled and its verification passed), overdue 超期 (the current step's deadline passed), "
+    "returned 被退回 (registered again after an office returned it)"
+)
+
+
+class CaseQuery(CaseFilters):
+    """Filters of the case queue (every one given must hold), its order and its page."""
+
+    queue: Queue | None = Field(default=None, description=QUEUE_DESCRIPTION)
+    sort: CaseSort = Field(
+        default=CaseSort.NEWEST,
+        description="running_due_at: the current step's deadline; cases without one come after "
+        "every deadline",
+    )
+    after: CaseId | None = Field(
+        default=None, description="case_id of the last case of the page before, to go on after"
+    )
     limit: int = Field(default=50, ge=1, le=500)
     format: Annotated[str, Field(pattern="^(json|geojson)$")] = Field(
         default="json", description="geojson: the same as `Accept: application/geo+json`"
@@ -296,6 +336,15 @@ class GridSummaryRead(GridPlaces):
         description=f"the newest {GRID_CASES} of them, newest first; the rest through "
         "`GET /cases?unit_grid_code=`"
     )
+
+
+class QueueCount(BaseModel):
+    queue: Queue = Field(description=QUEUE_DESCRIPTION)
+    count: int
+
+
+class QueueCountsRead(BaseModel):
+    queues: list[QueueCount] = Field(description="every queue, in the order a workbench shows them")
 
 
 class CaseEventRead(BaseModel):
