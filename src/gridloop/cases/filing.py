@@ -7,7 +7,7 @@ and can be asked for before filing, with their photos, so a reporter can stop.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,23 +18,21 @@ from gridloop.cases import deadlines, events, photos, repository, workflow
 from gridloop.cases.callers import Caller
 from gridloop.cases.items import current_limits
 from gridloop.cases.models import Source
-from gridloop.cases.reads import read_of
+from gridloop.cases.reads import candidate_of, read_of
 from gridloop.cases.repository import Visibility
 from gridloop.cases.schemas import (
     CaseCreate,
     CaseFiledRead,
-    DuplicateCandidate,
     DuplicateCandidateRead,
     DuplicateQuery,
     PointCreate,
 )
-from gridloop.cases.workflow import Action, Actor, Status
+from gridloop.cases.workflow import Action, Actor
 from gridloop.errors import Forbidden, OutsideYourGrids, invalid_field
 from gridloop.geo import geojson
 from gridloop.geo import service as geo_service
 from gridloop.geo.schemas import LocateRead
 
-DUPLICATE_WINDOW = timedelta(hours=24)
 # Sources an inspector may give; an intake client's source is its API key's.
 INSPECTOR_SOURCES = frozenset({Source.INSPECTOR, Source.VIDEO, Source.SELF_FOUND})
 CLIENT_SOURCES = {
@@ -87,7 +85,7 @@ def file_case(
     return CaseFiledRead(
         # A new case is dispatched to no office yet.
         **read_of(case, [], now).model_dump(),
-        duplicate_candidates=[_candidate(row) for row in candidates],
+        duplicate_candidates=[candidate_of(row) for row in candidates],
     )
 
 
@@ -108,7 +106,7 @@ def duplicate_candidates(
     )
     found = photos.photos_by_case(session, case_ids=[row.case_id for row in rows])
     return [
-        DuplicateCandidateRead(**dict(_candidate(row)), photos=found[row.case_id]) for row in rows
+        DuplicateCandidateRead(**dict(candidate_of(row)), photos=found[row.case_id]) for row in rows
     ]
 
 
@@ -128,20 +126,9 @@ def _nearby_open_cases(
         lon=location.point.lon,
         lat=location.point.lat,
         item_code=item_code,
-        since=now - DUPLICATE_WINDOW,
+        since=now - repository.DUPLICATE_WINDOW,
         statuses=[status.value for status in workflow.OPEN_STATUSES],
         visibility=visibility,
-    )
-
-
-def _candidate(row: Any) -> DuplicateCandidate:
-    return DuplicateCandidate(
-        case_id=row.case_id,
-        status=Status(row.status),
-        item_code=row.item_code,
-        description=row.description,
-        reported_at=row.reported_at,
-        distance_m=round(float(row.distance_m), 1),
     )
 
 

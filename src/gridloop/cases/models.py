@@ -69,6 +69,19 @@ class OfficeRole(StrEnum):
     ASSIST = "assist"  # 协办
 
 
+class Queue(StrEnum):
+    """A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回."""
+
+    # Which cases each one holds is defined once, in SQL: `repository.in_queue`.
+
+    TO_REGISTER = "to_register"  # 待立案
+    TO_DISPATCH = "to_dispatch"  # 待派遣
+    TO_APPROVE = "to_approve"  # 待审批
+    TO_CLOSE = "to_close"  # 待结案
+    OVERDUE = "overdue"  # 超期
+    RETURNED = "returned"  # 被退回
+
+
 def _in(column: str, values: Any) -> str:
     return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
 

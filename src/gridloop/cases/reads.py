@@ -10,14 +10,19 @@ from sqlalchemy.orm import Session
 
 from gridloop.cases import repository
 from gridloop.cases.callers import Caller, visible_case
-from gridloop.cases.models import GridCase, Source
+from gridloop.cases.models import GridCase, Queue, Source
 from gridloop.cases.repository import CaseFilter
 from gridloop.cases.schemas import (
     CaseEventRead,
+    CaseFilters,
     CaseOfficeRead,
     CaseQuery,
     CaseRead,
+    CaseSort,
+    DuplicateCandidate,
     InputPointRead,
+    QueueCount,
+    QueueCountsRead,
 )
 from gridloop.cases.workflow import Status
 from gridloop.errors import invalid_field
@@ -93,11 +98,14 @@ def read_of(case: GridCase, offices: list[CaseOfficeRead], now: datetime) -> Cas
 def list_cases(
     session: Session, *, caller: Caller, query: CaseQuery, now: datetime
 ) -> tuple[list[CaseRead], int | None]:
-    """A page of the caller's queue, newest first, and the `after` of the next page."""
+    """A page of the caller's queue in the order asked (newest first), and the `after` of the
+    next page."""
     rows = repository.case_page(
         session,
         visibility=caller.visibility,
-        where=_filter(query, now),
+        where=_filter(query, now, queue=query.queue),
+        sort=_ORDERS[query.sort][0],
+        descending=_ORDERS[query.sort][1],
         after=query.after,
         limit=query.limit + 1,
     )
@@ -106,7 +114,30 @@ def list_cases(
     return case_reads(session, cases=page, now=now), next_after
 
 
-def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
+# Each order as the table is sorted: the key, and whether descending.
+_ORDERS: dict[CaseSort, tuple[repository.SortKey, bool]] = {
+    CaseSort.NEWEST: ("case_id", True),
+    CaseSort.OLDEST: ("case_id", False),
+    CaseSort.REPORTED_LAST: ("reported_at", True),
+    CaseSort.REPORTED_FIRST: ("reported_at", False),
+    CaseSort.DEADLINE_LAST: ("running_due_at", True),
+    CaseSort.DEADLINE_FIRST: ("running_due_at", False),
+}
+
+
+def queue_counts(
+    session: Session, *, caller: Caller, filters: CaseFilters, now: datetime
+) -> QueueCountsRead:
+    """How many of the caller's cases, under the filters, each queue holds now."""
+    counts = repository.queue_counts(
+        session, visibility=caller.visibility, where=_filter(filters, now, queue=None)
+    )
+    return QueueCountsRead(
+        queues=[QueueCount(queue=queue, count=count) for queue, count in counts.items()]
+    )
+
+
+def _filter(query: CaseFilters, now: datetime, *, queue: Queue | None) -> CaseFilter:
     if (
         query.reported_from is not None
         and query.reported_to is not None
@@ -114,6 +145,8 @@ def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
     ):
         raise invalid_field("query.reported_to", "reported_to 须晚于 reported_from / must be later")
     return CaseFilter(
+        now=now,
+        queue=queue,
         statuses=None if query.status is None else [status.value for status in query.status],
         street_code=query.street_code,
         community_code=query.community_code,
@@ -123,8 +156,7 @@ def _filter(query: CaseQuery, now: datetime) -> CaseFilter:
         item_code=query.item_code,
         source=None if query.source is None else query.source.value,
         verification=None if query.verification is None else query.verification.value,
-        overdue_at=now if query.overdue else None,
-        on_time_at=now if query.overdue is False else None,
+        overdue=query.overdue,
         reported_from=query.reported_from,
         reported_to=query.reported_to,
         bbox=None if query.bbox is None else _bbox(query.bbox),
@@ -169,3 +201,24 @@ def case_events(session: Session, *, caller: Caller, case_id: int) -> list[CaseE
         )
         for row in repository.events(session, case_id=case_id)
     ]
+
+
+def duplicate_candidates(
+    session: Session, *, caller: Caller, case_id: int
+) -> list[DuplicateCandidate]:
+    """Open cases the caller sees that the case may repeat (the same item within 50 m and 24 h
+    either side); nearest first."""
+    case = visible_case(session, caller=caller, case_id=case_id)
+    rows = repository.duplicates_of(session, case=case, visibility=caller.visibility)
+    return [candidate_of(row) for row in rows]
+
+
+def candidate_of(row: Any) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        case_id=row.case_id,
+        status=Status(row.status),
+        item_code=row.item_code,
+        description=row.description,
+        reported_at=row.reported_at,
+        distance_m=round(float(row.distance_m), 1),
+    )

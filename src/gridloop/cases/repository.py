@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     DateTime,
     Double,
     Row,
+    SQLColumnExpression,
     Table,
     Text,
     and_,
@@ -29,10 +30,12 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from gridloop.auth.models import ApiKey, User
 from gridloop.cases.models import (
@@ -43,11 +46,14 @@ from gridloop.cases.models import (
     CaseSuspension,
     GridCase,
     IdempotencyKey,
+    Queue,
 )
+from gridloop.cases.workflow import OPEN_STATUSES, Status, Verification
 from gridloop.db import Base
 from gridloop.org.models import Office
 
 DUPLICATE_RADIUS_M = 50.0
+DUPLICATE_WINDOW = timedelta(hours=24)
 # A box of this many degrees around a point holds every point within DUPLICATE_RADIUS_M at any
 # latitude up to 60°; it lets the GiST index find candidates before the exact distance.
 DUPLICATE_BOX_DEG = 0.0011
@@ -198,10 +204,64 @@ def duplicate_candidates(
     return list(session.execute(statement, params))
 
 
+def duplicates_of(session: Session, *, case: GridCase, visibility: Visibility) -> list[Row[Any]]:
+    """The open cases the caller sees that a filed case may repeat: of its item (any item when it
+    has none) within 50 m, reported within 24 h either side of it; nearest first."""
+    lon, lat = point_of(session, case.case_id)
+    statement = (DUPLICATE_CANDIDATES_OF_ITEM if case.item_code else DUPLICATE_CANDIDATES).where(
+        _visible(visibility),
+        GridCase.case_id != case.case_id,
+        GridCase.reported_at < case.reported_at + DUPLICATE_WINDOW,
+    )
+    params = {
+        "lon": lon,
+        "lat": lat,
+        "item_code": case.item_code,
+        "statuses": sorted(OPEN_STATUSES),
+        "since": case.reported_at - DUPLICATE_WINDOW,
+    }
+    return list(session.execute(statement, params))
+
+
+# ----------------------------------------------------------------------------- queues
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    return GridCase.running_due_at < now
+
+
+def in_queue(queue: Queue, now: datetime) -> ColumnElement[bool]:
+    """The cases a queue holds at `now`: the one definition of each queue."""
+    match queue:
+        case Queue.TO_REGISTER:
+            return GridCase.status == Status.REPORTED
+        case Queue.TO_DISPATCH:
+            return GridCase.status == Status.REGISTERED
+        case Queue.TO_APPROVE:
+            return GridCase.pending_request.is_not(None)
+        case Queue.TO_CLOSE:
+            return and_(
+                GridCase.status == Status.HANDLED, GridCase.verification == Verification.PASSED
+            )
+        case Queue.OVERDUE:
+            return _overdue(now)
+        case Queue.RETURNED:
+            # Back at the center after an office returned it: a return releases the offices,
+            # and only a return brings a dispatched case back to registered.
+            return and_(
+                GridCase.status == Status.REGISTERED,
+                exists().where(
+                    CaseOffice.case_id == GridCase.case_id, CaseOffice.released_at.is_not(None)
+                ),
+            )
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     """The queue filters, already checked; None does not restrict."""
 
+    now: datetime  # the instant `queue` and `overdue` are taken at
+    queue: Queue | None = None
     statuses: Sequence[str] | None = None
     street_code: str | None = None
     community_code: str | None = None
@@ -211,22 +271,13 @@ class CaseFilter:
     item_code: str | None = None
     source: str | None = None
     verification: str | None = None  # a Verification, or "none" for not verified yet
-    overdue_at: datetime | None = None  # overdue at this instant
-    on_time_at: datetime | None = None  # not overdue at this instant
+    overdue: bool | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
 
 
-def case_page(
-    session: Session,
-    *,
-    visibility: Visibility,
-    where: CaseFilter,
-    after: int | None,
-    limit: int,
-) -> list[GridCase]:
-    """Cases newest first (by case_id), after a case_id (keyset paging)."""
+def _conditions(visibility: Visibility, where: CaseFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [_visible(visibility)]
     equal = {
         GridCase.street_code: where.street_code,
@@ -237,6 +288,8 @@ def case_page(
         GridCase.source: where.source,
     }
     conditions += [column == value for column, value in equal.items() if value is not None]
+    if where.queue is not None:
+        conditions.append(in_queue(where.queue, where.now))
     if where.statuses is not None:
         conditions.append(GridCase.status.in_(list(where.statuses)))
     if where.verification == "none":
@@ -252,11 +305,11 @@ def case_page(
                 CaseOffice.released_at.is_(None),
             )
         )
-    if where.overdue_at is not None:
-        conditions.append(GridCase.running_due_at < where.overdue_at)
-    if where.on_time_at is not None:
+    if where.overdue is True:
+        conditions.append(_overdue(where.now))
+    if where.overdue is False:
         conditions.append(
-            or_(GridCase.running_due_at.is_(None), GridCase.running_due_at >= where.on_time_at)
+            or_(GridCase.running_due_at.is_(None), GridCase.running_due_at >= where.now)
         )
     if where.reported_from is not None:
         conditions.append(GridCase.reported_at >= where.reported_from)
@@ -264,12 +317,81 @@ def case_page(
         conditions.append(GridCase.reported_at < where.reported_to)
     if where.bbox is not None:
         conditions.append(GridCase.geom.intersects(func.ST_MakeEnvelope(*where.bbox, 4326)))
+    return conditions
+
+
+# What a page can be sorted by (then by case_id).
+SortKey = Literal["case_id", "reported_at", "running_due_at"]
+# A case without a running deadline sorts after every deadline.
+_NO_DEADLINE = text("'infinity'::timestamptz")
+
+
+def _sort_key(
+    case: type[GridCase] | AliasedClass[GridCase], key: SortKey
+) -> SQLColumnExpression[Any]:
+    match key:
+        case "reported_at":
+            return case.reported_at
+        case "running_due_at":
+            return func.coalesce(case.running_due_at, _NO_DEADLINE)
+    return case.case_id
+
+
+def case_page(
+    session: Session,
+    *,
+    visibility: Visibility,
+    where: CaseFilter,
+    sort: SortKey = "case_id",
+    descending: bool = True,
+    after: int | None,
+    limit: int,
+) -> list[GridCase]:
+    """Cases ordered by `sort` (then case_id), after a case_id: keyset paging that goes on
+    from where that case stands in the order now."""
+    conditions = _conditions(visibility, where)
+    key = _sort_key(GridCase, sort)
     if after is not None:
-        conditions.append(GridCase.case_id < after)
+        conditions.append(_after(key, sort=sort, after=after, descending=descending))
+    order = (key, GridCase.case_id) if sort != "case_id" else (key,)
     statement = (
-        select(GridCase).where(and_(*conditions)).order_by(GridCase.case_id.desc()).limit(limit)
+        select(GridCase)
+        .where(and_(*conditions))
+        .order_by(*(column.desc() if descending else column.asc() for column in order))
+        .limit(limit)
     )
     return list(session.scalars(statement))
+
+
+def case_count(session: Session, *, visibility: Visibility, where: CaseFilter) -> int:
+    """How many cases the filter and the visibility let through."""
+    statement = select(func.count()).select_from(GridCase).where(*_conditions(visibility, where))
+    return session.execute(statement).scalar_one()
+
+
+def _after(
+    key: SQLColumnExpression[Any], *, sort: SortKey, after: int, descending: bool
+) -> ColumnElement[bool]:
+    if sort == "case_id":
+        return GridCase.case_id < after if descending else GridCase.case_id > after
+    # The row after which the page goes on, compared in the database (a missing case: nothing).
+    last = aliased(GridCase)
+    position = (
+        select(_sort_key(last, sort), last.case_id).where(last.case_id == after).scalar_subquery()
+    )
+    here = tuple_(key, GridCase.case_id)
+    return here < position if descending else here > position
+
+
+def queue_counts(
+    session: Session, *, visibility: Visibility, where: CaseFilter
+) -> dict[Queue, int]:
+    """How many of the caller's cases (under the filters) each queue holds, in one query."""
+    # Every queue holds open cases only, so only those are counted.
+    conditions = [*_conditions(visibility, where), GridCase.status.in_(sorted(OPEN_STATUSES))]
+    counts = [func.count().filter(in_queue(queue, where.now)) for queue in Queue]
+    row = session.execute(select(*counts).where(and_(*conditions))).one()
+    return dict(zip(Queue, (int(count) for count in row), strict=True))
 
 
 # ----------------------------------------------------------------------------- events

@@ -46,12 +46,15 @@ from gridloop.cases.schemas import (
     CaseDetailRead,
     CaseEventRead,
     CaseFiledRead,
+    CaseFilters,
     CasePage,
     CasePhotoRead,
     CaseQuery,
     CaseRead,
+    DuplicateCandidate,
     DuplicateCandidateRead,
     DuplicateQuery,
+    QueueCountsRead,
     WhistleRead,
 )
 from gridloop.cases.workflow import Action, actors_of
@@ -245,7 +248,8 @@ def list_cases(
     session: SessionDep,
     at: Now,
 ) -> Response:
-    """案件列表 / The caller's queue, newest first, filtered; keyset pages (`after`).
+    """案件列表 / The caller's cases, filtered (a work queue: `queue`), newest first or as
+    `sort` says; keyset pages (`after`).
 
     Scope: inspector — own grids; dispatcher — own street; liaison — cases dispatched to their
     office; auditor and admin — all; intake client — what it filed. GeoJSON with
@@ -262,7 +266,22 @@ def list_cases(
     return model_response(CasePage(items=items, next_after=next_after))
 
 
-# Before /{case_id}, which would take "duplicate-candidates" for a case id.
+# Before /{case_id}, which would take "queues" or "duplicate-candidates" for a case id.
+@router.get(
+    "/queues", response_model=QueueCountsRead, responses=problems(Unauthorized, InvalidInput)
+)
+def queue_counts(
+    filters: Annotated[CaseFilters, Query()],
+    caller: CallerDep,
+    session: SessionDep,
+    at: Now,
+) -> Response:
+    """队列计数 / How many of the caller's cases each work queue holds now, under the filters
+    of `GET /cases` (one query). The same cases as `GET /cases?queue=…`, in the same scope.
+    """
+    return model_response(reads.queue_counts(session, caller=caller, filters=filters, now=at))
+
+
 @router.get(
     "/duplicate-candidates",
     responses=problems(Unauthorized, InvalidInput, OutsideCoverage, OutsideYourGrids),
@@ -298,6 +317,15 @@ def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) 
 def case_events(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CaseEventRead]:
     """案件流转记录 / Every event of a case, in order."""
     return reads.case_events(session, caller=caller, case_id=case_id)
+
+
+@router.get("/{case_id}/duplicates", responses=problems(Unauthorized, NotFound, InvalidInput))
+def case_duplicates(
+    case_id: CaseId, caller: CallerDep, session: SessionDep
+) -> list[DuplicateCandidate]:
+    """疑似重复 / Open cases the caller sees that this one may repeat: the same item within 50 m,
+    reported within 24 h either side of it; nearest first. Nothing is merged."""
+    return reads.duplicate_candidates(session, caller=caller, case_id=case_id)
 
 
 @router.get("/{case_id}/whistle", responses=problems(Unauthorized, NotFound, InvalidInput))

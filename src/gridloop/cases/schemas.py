@@ -8,13 +8,20 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gridloop.cases.models import OfficeRole, PhotoStep, RejectReason, Satisfaction, Source
+from gridloop.cases.models import (
+    OfficeRole,
+    PhotoStep,
+    Queue,
+    RejectReason,
+    Satisfaction,
+    Source,
+)
 from gridloop.cases.workflow import Action, Actor, Pending, Status, Verification
 from gridloop.catalog.models import Tier
 from gridloop.catalog.schemas import ItemCode
 from gridloop.config import get_settings
 from gridloop.geo.crs import Crs
-from gridloop.geo.schemas import Point
+from gridloop.geo.schemas import GridPlaces, Point
 from gridloop.localtime import parse_timezone
 from gridloop.routing.schemas import AttributeKey, AttributeValue
 from gridloop.strict import IsoDateTime, JsonBool, QueryBool
@@ -34,6 +41,8 @@ CommunityCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", examples=["31010500
 UnitGridCode = Annotated[str, Field(pattern=r"^[0-9]{15}$", examples=["310105001001001"])]
 ResponsibilityGridCode = Annotated[str, Field(pattern=r"^[0-9]{11}$", examples=["31010500101"])]
 Attributes = Annotated[dict[AttributeKey, AttributeValue], Field(max_length=50)]
+# How many of a unit grid's open cases its summary lists.
+GRID_CASES = 20
 
 
 def _local(moment: datetime) -> datetime:
@@ -258,8 +267,8 @@ class CasePage(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page")
 
 
-class CaseQuery(BaseModel):
-    """Filters of the case queue; every filter given must hold. Newest first."""
+class CaseFilters(BaseModel):
+    """Filters of the case queue; every filter given must hold."""
 
     status: list[Status] | None = None
     street_code: StreetCode | None = None
@@ -290,11 +299,71 @@ class CaseQuery(BaseModel):
         ]
         | None
     ) = None
-    after: CaseId | None = Field(default=None, description="case_id to continue after")
+
+
+class CaseSort(StrEnum):
+    """The order of a queue page: a field, descending with a leading `-`; then by case_id."""
+
+    NEWEST = "-case_id"
+    OLDEST = "case_id"
+    REPORTED_LAST = "-reported_at"
+    REPORTED_FIRST = "reported_at"
+    DEADLINE_LAST = "-running_due_at"
+    DEADLINE_FIRST = "running_due_at"
+
+
+QUEUE_DESCRIPTION = (
+    "a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 "
+    "(registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 "
+    "(handled and its verification passed), overdue 超期 (the current step's deadline passed), "
+    "returned 被退回 (registered again after an office returned it)"
+)
+
+
+class CaseQuery(CaseFilters):
+    """Filters of the case queue (every one given must hold), its order and its page."""
+
+    queue: Queue | None = Field(default=None, description=QUEUE_DESCRIPTION)
+    sort: CaseSort = Field(
+        default=CaseSort.NEWEST,
+        description="running_due_at: the current step's deadline; cases without one come after "
+        "every deadline",
+    )
+    after: CaseId | None = Field(
+        default=None, description="case_id of the last case of the page before, to go on after"
+    )
     limit: int = Field(default=50, ge=1, le=500)
     format: Annotated[str, Field(pattern="^(json|geojson)$")] = Field(
         default="json", description="geojson: the same as `Accept: application/geo+json`"
     )
+
+
+class InspectorRead(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+
+
+class GridSummaryRead(GridPlaces):
+    """A unit grid as the map shows it when clicked."""
+
+    inspectors: list[InspectorRead] = Field(
+        description="the inspectors (监督员) who patrol its responsibility grid"
+    )
+    open_cases: int = Field(description="open cases in the grid that the caller sees")
+    latest_open_cases: list[CaseRead] = Field(
+        description=f"the newest {GRID_CASES} of them, newest first; the rest through "
+        "`GET /cases?unit_grid_code=`"
+    )
+
+
+class QueueCount(BaseModel):
+    queue: Queue = Field(description=QUEUE_DESCRIPTION)
+    count: int
+
+
+class QueueCountsRead(BaseModel):
+    queues: list[QueueCount] = Field(description="every queue, in the order a workbench shows them")
 
 
 class CaseEventRead(BaseModel):
