@@ -29,7 +29,6 @@ export const zh = {
   },
   place: {
     street: '街道',
-    community: '社区',
     unitGrid: '单元网格',
     responsibilityGrid: '责任网格',
   },
@@ -70,7 +69,6 @@ export const zh = {
     dueAt: '时限 {time}',
     noItem: '未定类',
     back: '返回',
-    case: '案件 {id}',
     grid: '单元网格 {code}',
   },
   verify: {
@@ -133,7 +131,6 @@ export const en: Widen<typeof zh> = {
   },
   place: {
     street: 'Street',
-    community: 'Community',
     unitGrid: 'Unit grid',
     responsibilityGrid: 'Responsibility grid',
   },
@@ -175,7 +172,6 @@ export const en: Widen<typeof zh> = {
     dueAt: 'due {time}',
     noItem: 'not classified',
     back: 'Back',
-    case: 'Case {id}',
     grid: 'Unit grid {code}',
   },
   verify: {
