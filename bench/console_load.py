@@ -1,7 +1,7 @@
 """Benchmark: the dispatcher workbench's first load in headless Chromium.
 
 Steps: create (dropping first) the database `gridloop_bench_console`, migrate it, load the demo
-district (`gridloop seed demo`), file `--cases` cases at random points of 华阳路街道 through the
+district (`gridloop seed demo`), file `--cases` cases in random unit grids of 华阳路街道 through the
 API as its inspector (so that the dispatcher's map has a cases layer to draw), start the real
 server (`gridloop serve`, one worker, serving the built console) and open
 /console/dispatcher as `dispatcher-310105001`, logged in already (the token in the tab's
@@ -31,11 +31,11 @@ from typing import Any
 
 import httpx2
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from gridloop import console
 
-from filing import gridloop_command
+from filing import grid_points, gridloop_command
 from harness import (
     Server,
     admin_url,
@@ -100,20 +100,6 @@ def token_of(base_url: str, username: str) -> str:
         raise RuntimeError(f"login of {username} failed: {reply.status_code} {reply.text}")
     token: str = reply.json()["access_token"]
     return token
-
-
-def street_points(engine: Engine, count: int, seed: int) -> list[tuple[float, float]]:
-    """Points inside unit grids of the street: one of its grids' inner point each."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
-                "FROM unit_grid WHERE street_code = :street) AS inner_points"
-            ),
-            {"street": STREET},
-        ).all()
-    rng = random.Random(seed)
-    return [(float(row[0]), float(row[1])) for row in rng.choices(rows, k=count)]
 
 
 def file_cases(base_url: str, points: Sequence[tuple[float, float]]) -> None:
@@ -213,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"starting the server: {' '.join(server.command)}")
         server.start()
         log(f"filing {args.cases} cases in {STREET} as {INSPECTOR}")
-        file_cases(server.base_url, street_points(engine, args.cases, args.seed))
+        grids = grid_points(engine, args.cases, street_code=STREET)
+        points = random.Random(args.seed).choices(grids, k=args.cases) if grids else []
+        file_cases(server.base_url, points)
         token = token_of(server.base_url, DISPATCHER)
         loads: list[Load] = []
         with sync_playwright() as playwright:

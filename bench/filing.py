@@ -93,15 +93,16 @@ def intake_key(engine: Engine) -> str:
         )
 
 
-def grid_points(engine: Engine, count: int) -> list[Point]:
-    """A point inside each of `count` unit grids spread over the district."""
+def grid_points(engine: Engine, count: int, street_code: str | None = None) -> list[Point]:
+    """A point inside each of `count` unit grids spread over the district (or the street)."""
     with engine.connect() as connection:
         rows = connection.execute(
             text(
                 "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM unit_grid "
+                "WHERE CAST(:street AS text) IS NULL OR street_code = :street "
                 "ORDER BY md5(code) LIMIT :n) AS s"
             ),
-            {"n": count},
+            {"n": count, "street": street_code},
         ).all()
     return [(float(lon), float(lat)) for lon, lat in rows]
 

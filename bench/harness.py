@@ -340,8 +340,12 @@ class Server:
 
 
 def host_summary() -> str:
-    """Which machine and Python the figures come from."""
-    return f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    """Which machine and Python the figures come from, and how busy the machine was."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"host: {platform.node()}, {os.cpu_count()} CPUs (load average {load}), "
+        f"Python {platform.python_version()}"
+    )
 
 
 def shown_path(path: str) -> str:

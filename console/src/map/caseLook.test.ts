@@ -4,6 +4,7 @@ import {
   LIGHT_COLOURS,
   STATUS_COLOURS,
   STATUSES,
+  tallyLights,
   worstLight,
   type CaseFacts,
 } from './caseLook'
@@ -51,6 +52,12 @@ describe('worstLight', () => {
     expect(worstLight(['green', 'yellow', 'none'])).toBe('yellow')
     expect(worstLight(['none', 'green'])).toBe('green')
     expect(worstLight([])).toBe('none')
+  })
+})
+
+describe('tallyLights', () => {
+  it('counts the cases of each light, zero for the lights nobody has', () => {
+    expect(tallyLights(['red', 'green', 'red'])).toEqual({ green: 1, yellow: 0, red: 2, none: 0 })
   })
 })
 

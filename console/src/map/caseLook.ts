@@ -78,3 +78,10 @@ export function worstLight(lights: Iterable<Light>): Light {
   for (const light of lights) if (SEVERITY[light] > SEVERITY[worst]) worst = light
   return worst
 }
+
+/** How many cases show each light. */
+export function tallyLights(lights: Iterable<Light>): Record<Light, number> {
+  const tally: Record<Light, number> = { green: 0, yellow: 0, red: 0, none: 0 }
+  for (const light of lights) tally[light] += 1
+  return tally
+}

@@ -14,7 +14,14 @@ import type { Extent } from 'ol/extent'
 import { api } from '../api/client'
 import type { paths } from '../api/schema'
 import type { Light } from '../lib/deadline'
-import { caseLight, LIGHT_COLOURS, STATUS_COLOURS, worstLight, type CaseFacts } from './caseLook'
+import {
+  caseLight,
+  LIGHT_COLOURS,
+  STATUS_COLOURS,
+  tallyLights,
+  worstLight,
+  type CaseFacts,
+} from './caseLook'
 
 type ListQuery = NonNullable<paths['/cases']['get']['parameters']['query']>
 /** The filters of the cases layer: those of `GET /cases`, without what the layer sets itself. */
@@ -63,6 +70,8 @@ export interface CasesLayer {
   refresh: () => void
   /** Whether the last load stopped at MAX_CASES. */
   capped: () => boolean
+  /** The lights of the loaded cases within an extent, counted. */
+  lightsIn: (extent: Extent) => Record<Light, number>
 }
 
 /**
@@ -99,6 +108,7 @@ export function casesLayer(params: CaseQueryParams, onLoad: (capped: boolean) =>
   return {
     layer,
     capped: () => lastCapped,
+    lightsIn: (extent) => tallyLights(source.getFeaturesInExtent(extent).map(lightOf)),
     refresh: () => {
       source.removeLoadedExtent([-Infinity, -Infinity, Infinity, Infinity])
       source.changed()
