@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -56,9 +55,11 @@ from harness import (
     Server,
     admin_url,
     host_summary,
+    libpq_params,
     log,
     print_table,
     run,
+    run_pgbench,
     scratch_database,
     this_command,
 )
@@ -68,20 +69,6 @@ ITEM = "E0102"  # 暴露垃圾
 RATIO_GOAL = 0.60
 P99_GOAL_MS = 100.0
 Point = tuple[float, float]
-
-
-def libpq_params(url: str) -> dict[str, str]:
-    parsed = make_url(url)
-    params: dict[str, str] = {"dbname": parsed.database or "postgres"}
-    for key, value in (
-        ("host", parsed.host),
-        ("port", parsed.port),
-        ("user", parsed.username),
-        ("password", parsed.password),
-    ):
-        if value:
-            params[key] = str(value)
-    return params
 
 
 def gridloop_command(url: str, *args: str) -> str:
@@ -106,15 +93,16 @@ def intake_key(engine: Engine) -> str:
         )
 
 
-def grid_points(engine: Engine, count: int) -> list[Point]:
-    """A point inside each of `count` unit grids spread over the district."""
+def grid_points(engine: Engine, count: int, street_code: str | None = None) -> list[Point]:
+    """A point inside each of `count` unit grids spread over the district (or the street)."""
     with engine.connect() as connection:
         rows = connection.execute(
             text(
                 "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM unit_grid "
+                "WHERE CAST(:street AS text) IS NULL OR street_code = :street "
                 "ORDER BY md5(code) LIMIT :n) AS s"
             ),
-            {"n": count},
+            {"n": count, "street": street_code},
         ).all()
     return [(float(lon), float(lat)) for lon, lat in rows]
 
@@ -278,55 +266,6 @@ def bench_http(
 
 
 # --------------------------------------------------------------------------------------------
-# pgbench
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PgbenchResult:
-    command: list[str]
-    tps: float
-    latency_avg_ms: float
-    transactions: int
-    failed: int
-
-
-def bench_pgbench(
-    url: str, scripts: Sequence[Path], clients: int, threads: int, seconds: int
-) -> PgbenchResult:
-    params = libpq_params(url)
-    env = dict(os.environ)
-    if "password" in params:
-        env["PGPASSWORD"] = params["password"]
-    command = ["pgbench", "-n", "-c", str(clients), "-j", str(threads), "-T", str(seconds)]
-    for script in scripts:
-        command += ["-f", str(script)]
-    for option, name in (("-h", "host"), ("-p", "port"), ("-U", "user")):
-        if name in params:
-            command += [option, params[name]]
-    command.append(params["dbname"])
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
-
-    def number(pattern: str, default: float | None = None) -> float:
-        match = re.search(pattern, done.stdout)
-        if match is None:
-            if default is not None:
-                return default
-            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{done.stdout}")
-        return float(match.group(1))
-
-    return PgbenchResult(
-        command=command,
-        tps=number(r"tps = ([0-9.]+)"),
-        latency_avg_ms=number(r"latency average = ([0-9.]+) ms"),
-        transactions=int(number(r"number of transactions actually processed: (\d+)")),
-        failed=int(number(r"number of failed transactions: (\d+)", 0)),
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
 
@@ -417,7 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log(f"unexpected statuses {unexpected}:\n{server.log_tail()}")
 
             log(f"pgbench: -c {args.clients} -j 2 -T {args.seconds} on {len(scripts)} scripts")
-            pgbench = bench_pgbench(pgbench_url, scripts, args.clients, 2, args.seconds)
+            pgbench = run_pgbench(
+                pgbench_url, scripts, seconds=args.seconds, clients=args.clients, threads=2
+            )
 
     h = http_result.latencies
     ratio = http_result.per_second / pgbench.tps if pgbench.tps else float("nan")

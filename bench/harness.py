@@ -11,7 +11,9 @@ import contextlib
 import math
 import os
 import platform
+import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -132,6 +134,123 @@ def issue_token(engine: Engine) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# pgbench, the baseline: the same SQL without the service
+# --------------------------------------------------------------------------------------------
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """Connection keywords (libpq names) of a SQLAlchemy URL."""
+    parsed = make_url(url)
+    params: dict[str, str] = {"dbname": parsed.database or "postgres"}
+    if parsed.host:
+        params["host"] = parsed.host
+    if parsed.port:
+        params["port"] = str(parsed.port)
+    if parsed.username:
+        params["user"] = parsed.username
+    if parsed.password:
+        params["password"] = str(parsed.password)
+    for key, value in parsed.query.items():
+        params[key] = value if isinstance(value, str) else value[-1]
+    return params
+
+
+def pgbench_binary() -> str:
+    """The pgbench next to the server binaries (same version), else the one on PATH."""
+    with contextlib.suppress(localdb.LocalDbError):
+        with_server = localdb.bin_dir() / "pgbench"
+        if with_server.is_file():
+            return str(with_server)
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    raise RuntimeError("pgbench not found: install postgresql-client")
+
+
+@dataclass
+class PgbenchResult:
+    command: list[str]
+    tps: float
+    latency_avg_ms: float
+    transactions: int
+    failed: int
+    # With `log_dir`: each transaction's latency, by the index of its script in `scripts`.
+    logged: dict[int, Latencies] = field(default_factory=dict)
+
+    @property
+    def logged_all(self) -> Latencies:
+        return Latencies([value for part in self.logged.values() for value in part.values_ms])
+
+
+def run_pgbench(
+    url: str,
+    scripts: Sequence[Path | tuple[Path, int]],
+    *,
+    seconds: int,
+    clients: int = 1,
+    threads: int = 1,
+    prepared: bool = False,
+    log_dir: Path | None = None,
+) -> PgbenchResult:
+    """pgbench on `scripts` (each with its weight, when given) for `seconds`; with `log_dir`,
+    every transaction's latency is read back from pgbench's log."""
+    params = libpq_params(url)
+    env = dict(os.environ)
+    for key, variable in (
+        ("password", "PGPASSWORD"),
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+    ):
+        if key in params:
+            env[variable] = params[key]
+    command = [pgbench_binary(), "-n", "-c", str(clients), "-j", str(threads), "-T", str(seconds)]
+    if prepared:
+        command += ["-M", "prepared"]
+    for script in scripts:
+        path, weight = script if isinstance(script, tuple) else (script, None)
+        command += ["-f", str(path) if weight is None else f"{path}@{weight}"]
+    if log_dir is not None:
+        command += ["--log", "--log-prefix", str(log_dir / "pgbench_log")]
+    for option, key in (("-h", "host"), ("-p", "port"), ("-U", "user")):
+        if key in params:
+            command += [option, params[key]]
+    command.append(params["dbname"])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+
+    def number(pattern: str, default: float | None = None) -> float:
+        match = re.search(pattern, done.stdout)
+        if match is None:
+            if default is not None:
+                return default
+            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{done.stdout}")
+        return float(match.group(1))
+
+    return PgbenchResult(
+        command=command,
+        tps=number(r"tps = ([0-9.]+)"),
+        latency_avg_ms=number(r"latency average = ([0-9.]+) ms"),
+        transactions=int(number(r"number of transactions actually processed: (\d+)")),
+        failed=int(number(r"number of failed transactions: (\d+)", 0)),
+        logged={} if log_dir is None else _pgbench_log(log_dir),
+    )
+
+
+def _pgbench_log(log_dir: Path) -> dict[int, Latencies]:
+    logged: dict[int, Latencies] = {}
+    for path in log_dir.glob("pgbench_log*"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            # client_id transaction_no time(us) script_no time_epoch time_us
+            fields = line.split()
+            if len(fields) >= 4 and fields[2].isdigit():
+                logged.setdefault(int(fields[3]), Latencies()).values_ms.append(
+                    int(fields[2]) / 1000.0
+                )
+    return logged
+
+
+# --------------------------------------------------------------------------------------------
 # the server
 # --------------------------------------------------------------------------------------------
 
@@ -221,8 +340,12 @@ class Server:
 
 
 def host_summary() -> str:
-    """Which machine and Python the figures come from."""
-    return f"host: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    """Which machine and Python the figures come from, and how busy the machine was."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"host: {platform.node()}, {os.cpu_count()} CPUs (load average {load}), "
+        f"Python {platform.python_version()}"
+    )
 
 
 def shown_path(path: str) -> str:

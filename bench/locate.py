@@ -14,14 +14,10 @@ the local cluster (started if needed) unless GRIDLOOP_DATABASE_URL names another
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
-import os
 import random
 import re
 import shlex
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -33,10 +29,8 @@ import httpx2
 import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gridloop import localdb
 from gridloop.geo import service as geo_service
 from gridloop.geo.layers import Layer
 from gridloop.geo.repository import LOCATE_SQL
@@ -44,13 +38,16 @@ from gridloop.synth import district as synth_district
 
 from harness import (
     Latencies,
+    PgbenchResult,
     Server,
     admin_url,
     host_summary,
     issue_token,
+    libpq_params,
     log,
     print_table,
     run,
+    run_pgbench,
     scratch_database,
     this_command,
     timed,
@@ -68,23 +65,6 @@ Point = tuple[float, float]
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def libpq_params(url: str) -> dict[str, str]:
-    """Connection keywords (libpq names) of a SQLAlchemy URL."""
-    parsed = make_url(url)
-    params: dict[str, str] = {"dbname": parsed.database or "postgres"}
-    if parsed.host:
-        params["host"] = parsed.host
-    if parsed.port:
-        params["port"] = str(parsed.port)
-    if parsed.username:
-        params["user"] = parsed.username
-    if parsed.password:
-        params["password"] = str(parsed.password)
-    for key, value in parsed.query.items():
-        params[key] = value if isinstance(value, str) else value[-1]
-    return params
 
 
 def locate_sql_one_line() -> str:
@@ -202,27 +182,6 @@ def bench_psycopg(database_url: str, points: Sequence[Point], warmup: int) -> La
     return latencies
 
 
-@dataclass
-class PgbenchResult:
-    command: list[str]
-    tps: float
-    latency_avg_ms: float
-    transactions: int
-    logged: Latencies
-
-
-def pgbench_binary() -> str:
-    """The pgbench next to the server binaries (same version), else the one on PATH."""
-    with contextlib.suppress(localdb.LocalDbError):
-        with_server = localdb.bin_dir() / "pgbench"
-        if with_server.is_file():
-            return str(with_server)
-    found = shutil.which("pgbench")
-    if found:
-        return found
-    raise RuntimeError("pgbench not found: install postgresql-client")
-
-
 def bench_pgbench(
     database_url: str, extent: tuple[float, float, float, float], seconds: int, workdir: Path
 ) -> PgbenchResult:
@@ -236,46 +195,7 @@ def bench_pgbench(
         f"{locate_sql_one_line()};\n",
         encoding="utf-8",
     )
-    params = libpq_params(database_url)
-    env = dict(os.environ)
-    if "password" in params:
-        env["PGPASSWORD"] = params["password"]
-    for key, variable in (("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT")):
-        if key in params:
-            env[variable] = params[key]
-    command = [pgbench_binary(), "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-M", "prepared"]
-    command += ["-f", str(script), "--log", "--log-prefix", str(workdir / "pgbench_log")]
-    for option, key in (("-h", "host"), ("-p", "port"), ("-U", "user")):
-        if key in params:
-            command += [option, params[key]]
-    command.append(params["dbname"])
-    completed = subprocess.run(
-        command, env=env, cwd=workdir, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"pgbench failed:\n{completed.stdout}\n{completed.stderr}")
-    out = completed.stdout
-
-    def number(pattern: str) -> float:
-        match = re.search(pattern, out)
-        if match is None:
-            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{out}")
-        return float(match.group(1))
-
-    logged = Latencies()
-    for path in workdir.glob("pgbench_log*"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            fields = line.split()
-            # client_id transaction_no time(us) script_no time_epoch time_us
-            if len(fields) >= 3 and fields[2].isdigit():
-                logged.values_ms.append(int(fields[2]) / 1000.0)
-    return PgbenchResult(
-        command=command,
-        tps=number(r"tps = ([0-9.]+)"),
-        latency_avg_ms=number(r"latency average = ([0-9.]+) ms"),
-        transactions=int(number(r"number of transactions actually processed: (\d+)")),
-        logged=logged,
-    )
+    return run_pgbench(database_url, [script], seconds=seconds, prepared=True, log_dir=workdir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,8 +261,8 @@ def report(
         ("SQL via psycopg throughput (1/mean)", f"{bare.per_second:.0f} q/s", ""),
         ("pgbench tps (-c 1, prepared)", f"{pgbench.tps:.0f} tps", "baseline"),
         ("pgbench latency average", ms(pgbench.latency_avg_ms), ""),
-        ("pgbench p50 (from --log)", ms(pgbench.logged.pct(50)), ""),
-        ("pgbench p99 (from --log)", ms(pgbench.logged.pct(99)), ""),
+        ("pgbench p50 (from --log)", ms(pgbench.logged_all.pct(50)), ""),
+        ("pgbench p99 (from --log)", ms(pgbench.logged_all.pct(99)), ""),
         ("pgbench transactions", str(pgbench.transactions), ""),
         ("ratio pgbench tps / HTTP req/s", f"{pgbench.tps / h.per_second:.1f}x", ""),
         ("ratio HTTP req/s / pgbench tps", f"{h.per_second / pgbench.tps:.1%}", ""),

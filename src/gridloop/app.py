@@ -13,8 +13,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gridloop import console, health, metrics
 from gridloop.auth import router as auth_router
 from gridloop.calendar import router as calendar_router
+from gridloop.cases import grid_router, sweeper
 from gridloop.cases import router as cases_router
-from gridloop.cases import sweeper
 from gridloop.catalog import router as catalog_router
 from gridloop.config import get_settings
 from gridloop.cors import install_cors
@@ -69,6 +69,7 @@ def create_app() -> FastAPI:
     app.include_router(cases_router.router)
     app.include_router(reports_router.router)
     app.include_router(tiles_router.router)
+    app.include_router(grid_router.router)
     app.include_router(console.router)
     install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

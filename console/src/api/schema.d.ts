@@ -820,6 +820,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/geo/unit-grids/{code}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Grid Summary
+         * @description 单元网格概况 / A unit grid's codes and places, its responsibility grid and inspectors, and
+         *     the open cases in it that the caller sees (their count and the newest of them).
+         */
+        get: operations["grid_summary_geo_unit_grids__code__summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/geo/{layer}": {
         parameters: {
             query?: never;
@@ -2381,6 +2402,33 @@ export interface components {
             name_zh: string;
         };
         /**
+         * GridSummaryRead
+         * @description A unit grid as the map shows it when clicked.
+         */
+        GridSummaryRead: {
+            community: components["schemas"]["Area"];
+            district: components["schemas"]["Area"];
+            /**
+             * Inspectors
+             * @description the inspectors (监督员) who patrol its responsibility grid
+             */
+            inspectors: components["schemas"]["InspectorRead"][];
+            /**
+             * Latest Open Cases
+             * @description the newest 20 of them, newest first; the rest through `GET /cases?unit_grid_code=`
+             */
+            latest_open_cases: components["schemas"]["CaseRead"][];
+            /**
+             * Open Cases
+             * @description open cases in the grid that the caller sees
+             */
+            open_cases: number;
+            responsibility_grid: components["schemas"]["Area"] | null;
+            street: components["schemas"]["Area"];
+            /** Unit Grid Code */
+            unit_grid_code: string;
+        };
+        /**
          * GroupBy
          * @description What report rows are grouped by: a rollup kind, or a coarser group read from one.
          * @enum {string}
@@ -2471,6 +2519,15 @@ export interface components {
             lat: number;
             /** Lon */
             lon: number;
+        };
+        /** InspectorRead */
+        InspectorRead: {
+            /** Display Name */
+            display_name: string;
+            /** User Id */
+            user_id: number;
+            /** Username */
+            username: string;
         };
         /**
          * InspectorRows
@@ -3442,6 +3499,11 @@ export interface components {
              */
             fields: string[];
             id: components["schemas"]["Layer"];
+            /**
+             * Label Min Zoom
+             * @description from this zoom a tile also carries one label point per feature, in the MVT layer `<layer>-labels`
+             */
+            label_min_zoom: number;
             /**
              * Min Zoom
              * @description below this zoom the layer's tiles are empty
@@ -6983,6 +7045,55 @@ export interface operations {
                 };
             };
             /** @description `/problems/outside-coverage`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    grid_summary_geo_unit_grids__code__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridSummaryRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -83,6 +83,19 @@ def responsibility_grid_codes_of(session: Session, user_id: int) -> list[str]:
     return list(session.scalars(statement))
 
 
+def inspectors_of(session: Session, *, responsibility_grid_code: str) -> list[User]:
+    statement = (
+        select(User)
+        .join(ResponsibilityGridInspector, ResponsibilityGridInspector.user_id == User.user_id)
+        .where(
+            ResponsibilityGridInspector.responsibility_grid_code == responsibility_grid_code,
+            User.is_active,
+        )
+        .order_by(User.username)
+    )
+    return list(session.scalars(statement))
+
+
 def street_codes_of(session: Session, user_id: int) -> set[str]:
     """The streets a user works in: their own, their grids' and their office's."""
     own = select(User.street_code.label("street_code")).where(

@@ -184,6 +184,11 @@ def scope_of(session: Session, *, user: User) -> Scope:
     )
 
 
+def grid_inspectors(session: Session, *, responsibility_grid_code: str) -> list[User]:
+    """The active inspectors who patrol a responsibility grid, by username."""
+    return repository.inspectors_of(session, responsibility_grid_code=responsibility_grid_code)
+
+
 def visible_user(session: Session, *, viewer: User, user_id: int) -> User:
     """The user if the viewer may see them; outside the viewer's scope it is NotFound, as if absent.
 

@@ -353,6 +353,12 @@ def case_page(
     return list(session.scalars(statement))
 
 
+def case_count(session: Session, *, visibility: Visibility, where: CaseFilter) -> int:
+    """How many cases the filter and the visibility let through."""
+    statement = select(func.count()).select_from(GridCase).where(*_conditions(visibility, where))
+    return session.execute(statement).scalar_one()
+
+
 def _after(
     key: SQLColumnExpression[Any], *, sort: SortKey, after: int, descending: bool
 ) -> ColumnElement[bool]:

@@ -21,7 +21,7 @@ from gridloop.catalog.models import Tier
 from gridloop.catalog.schemas import ItemCode
 from gridloop.config import get_settings
 from gridloop.geo.crs import Crs
-from gridloop.geo.schemas import Point
+from gridloop.geo.schemas import GridPlaces, Point
 from gridloop.localtime import parse_timezone
 from gridloop.routing.schemas import AttributeKey, AttributeValue
 from gridloop.strict import IsoDateTime, JsonBool, QueryBool
@@ -41,6 +41,8 @@ CommunityCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", examples=["31010500
 UnitGridCode = Annotated[str, Field(pattern=r"^[0-9]{15}$", examples=["310105001001001"])]
 ResponsibilityGridCode = Annotated[str, Field(pattern=r"^[0-9]{11}$", examples=["31010500101"])]
 Attributes = Annotated[dict[AttributeKey, AttributeValue], Field(max_length=50)]
+# How many of a unit grid's open cases its summary lists.
+GRID_CASES = 20
 
 
 def _local(moment: datetime) -> datetime:
@@ -314,6 +316,25 @@ class CaseQuery(CaseFilters):
     limit: int = Field(default=50, ge=1, le=500)
     format: Annotated[str, Field(pattern="^(json|geojson)$")] = Field(
         default="json", description="geojson: the same as `Accept: application/geo+json`"
+    )
+
+
+class InspectorRead(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+
+
+class GridSummaryRead(GridPlaces):
+    """A unit grid as the map shows it when clicked."""
+
+    inspectors: list[InspectorRead] = Field(
+        description="the inspectors (监督员) who patrol its responsibility grid"
+    )
+    open_cases: int = Field(description="open cases in the grid that the caller sees")
+    latest_open_cases: list[CaseRead] = Field(
+        description=f"the newest {GRID_CASES} of them, newest first; the rest through "
+        "`GET /cases?unit_grid_code=`"
     )
 
 

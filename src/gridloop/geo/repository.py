@@ -309,6 +309,20 @@ def _refresh_grid_geometry(session: Session) -> set[str]:
     return set(changed)
 
 
+# A unit grid with the names of the places it lies in; {grid} is the subquery naming one grid.
+_PLACES_OF_GRID = """
+    SELECT u.code AS unit_grid_code,
+           c.code AS community_code, c.name AS community_name,
+           s.code AS street_code, s.name AS street_name,
+           d.code AS district_code, d.name AS district_name,
+           r.code AS responsibility_grid_code, r.name AS responsibility_grid_name
+    FROM ({grid}) u
+    JOIN community c ON c.code = u.community_code
+    JOIN street s ON s.code = c.street_code
+    JOIN district d ON d.code = s.district_code
+    LEFT JOIN responsibility_grid r ON r.code = u.responsibility_grid_code
+"""
+
 # The covering grids are found first, alone and through the GiST index: the planner then reuses
 # one generic plan instead of re-planning a five-table join on every call (which cost more than
 # the lookup). MATERIALIZED keeps `ORDER BY code LIMIT 1` from tempting it into walking the
@@ -320,23 +334,25 @@ LOCATE_SQL = text(
         SELECT code, community_code, responsibility_grid_code
         FROM unit_grid
         WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+    )"""
+    + _PLACES_OF_GRID.format(grid="SELECT * FROM covering ORDER BY code LIMIT 1")
+)
+
+GRID_PLACES_SQL = text(
+    _PLACES_OF_GRID.format(
+        grid="SELECT code, community_code, responsibility_grid_code FROM unit_grid "
+        "WHERE code = :code"
     )
-    SELECT u.code AS unit_grid_code,
-           c.code AS community_code, c.name AS community_name,
-           s.code AS street_code, s.name AS street_name,
-           d.code AS district_code, d.name AS district_name,
-           r.code AS responsibility_grid_code, r.name AS responsibility_grid_name
-    FROM (SELECT * FROM covering ORDER BY code LIMIT 1) u
-    JOIN community c ON c.code = u.community_code
-    JOIN street s ON s.code = c.street_code
-    JOIN district d ON d.code = s.district_code
-    LEFT JOIN responsibility_grid r ON r.code = u.responsibility_grid_code
-    """
 )
 
 
 def locate(session: Session, *, lon: float, lat: float) -> Row[Any] | None:
     return session.execute(LOCATE_SQL, {"lon": lon, "lat": lat}).one_or_none()
+
+
+def grid_places(session: Session, *, code: str) -> Row[Any] | None:
+    """A unit grid with its community, street, district and responsibility grid (as locate)."""
+    return session.execute(GRID_PLACES_SQL, {"code": code}).one_or_none()
 
 
 def layer_page(

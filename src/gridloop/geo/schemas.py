@@ -32,14 +32,19 @@ class InputPoint(Point):
     crs: Crs
 
 
-class LocateRead(BaseModel):
-    point: Point = Field(description="the WGS-84 point used for the lookup")
-    input: InputPoint
+class GridPlaces(BaseModel):
+    """A unit grid and the places it lies in."""
+
     district: Area
     street: Area
     community: Area
     unit_grid_code: str
     responsibility_grid: Area | None
+
+
+class LocateRead(GridPlaces):
+    point: Point = Field(description="the WGS-84 point used for the lookup")
+    input: InputPoint
 
 
 LayerFeature = Feature[MultiPolygon, dict[str, Any]]

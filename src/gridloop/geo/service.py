@@ -11,7 +11,14 @@ from gridloop.errors import InvalidImport, NotFound, OutsideCoverage, ProblemIte
 from gridloop.geo import geojson, repository
 from gridloop.geo.crs import Crs, to_wgs84
 from gridloop.geo.layers import SPECS, Layer, LayerSpec
-from gridloop.geo.schemas import Area, ImportRead, InputPoint, LocateRead, Point
+from gridloop.geo.schemas import (
+    Area,
+    GridPlaces,
+    ImportRead,
+    InputPoint,
+    LocateRead,
+    Point,
+)
 from gridloop.geo.validation import ParsedFeature, validate_collection
 
 # A parent whose geometry may shrink below its stored children: layer → child table.
@@ -147,6 +154,20 @@ def locate(session: Session, *, lon: float, lat: float, crs: Crs) -> LocateRead:
     return LocateRead(
         point=Point(lon=wgs_lon, lat=wgs_lat),
         input=InputPoint(lon=lon, lat=lat, crs=crs),
+        **dict(_places(row)),
+    )
+
+
+def grid_places(session: Session, *, code: str) -> GridPlaces:
+    """A unit grid's community, street, district and responsibility grid; NotFound without it."""
+    row = repository.grid_places(session, code=code)
+    if row is None:
+        raise NotFound(f"单元网格 {code} 不存在 / no unit grid with code {code}")
+    return _places(row)
+
+
+def _places(row: Any) -> GridPlaces:
+    return GridPlaces(
         district=Area(code=row.district_code, name=row.district_name),
         street=Area(code=row.street_code, name=row.street_name),
         community=Area(code=row.community_code, name=row.community_name),

@@ -18,57 +18,66 @@ BUFFER = 64
 
 
 @cache
-def _tile_sql(table: str, columns: tuple[str, ...]) -> str:
+def tile_sql(table: str, columns: tuple[str, ...], *, labels: bool = True) -> str:
     # Table and column names come from the service's fixed table of layers, never from a request.
     selected = ", ".join(f"t.{column}" for column in ("code", *columns))
     names = ", ".join(("code", *columns))
-    # Each feature is also a point in "<layer>-labels", so a client draws one label per
-    # feature rather than one per tile the polygon crosses. The point is cut without a buffer:
-    # it lies in exactly one tile.
-    return f"""
+    # Each feature is transformed to Web Mercator once, for its outline and its label.
+    cut = f"""
         WITH bounds AS (
             SELECT ST_TileEnvelope(:z, :x, :y) AS env,
                    ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS filter
         ),
         hit AS (
-            SELECT t.geom, {selected} FROM {table} AS t, bounds WHERE t.geom && bounds.filter
+            SELECT ST_Transform(t.geom, 3857) AS geom, {selected}
+            FROM {table} AS t, bounds WHERE t.geom && bounds.filter
         ),
         cut AS (
-            SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), bounds.env, {EXTENT}, {BUFFER}, true)
-                       AS geom,
-                   {names}
+            SELECT ST_AsMVTGeom(geom, bounds.env, {EXTENT}, {BUFFER}, true) AS geom, {names}
             FROM hit, bounds
-        ),
-        label AS (
-            SELECT ST_AsMVTGeom(
-                       ST_Transform(ST_PointOnSurface(geom), 3857), bounds.env, {EXTENT}, 0, true
-                   ) AS geom,
-                   {names}
-            FROM hit, bounds
-        )
+        )"""
+    outlines = f"""
         SELECT coalesce(
                    (SELECT ST_AsMVT(cut, :name, {EXTENT}, 'geom') FROM cut
-                    WHERE cut.geom IS NOT NULL), ''::bytea)
+                    WHERE cut.geom IS NOT NULL), ''::bytea)"""
+    if not labels:
+        return cut + outlines
+    # Each feature is also a point in "<layer>-labels", so a client draws one label per
+    # feature rather than one per tile the polygon crosses. The point is cut without a buffer:
+    # it lies in exactly one tile.
+    return (
+        cut
+        + f""",
+        label AS (
+            SELECT ST_AsMVTGeom(ST_PointOnSurface(geom), bounds.env, {EXTENT}, 0, true) AS geom,
+                   {names}
+            FROM hit, bounds
+        )"""
+        + outlines
+        + f"""
             || coalesce(
                    (SELECT ST_AsMVT(label, :labels, {EXTENT}, 'geom') FROM label
-                    WHERE label.geom IS NOT NULL), ''::bytea)
-    """
+                    WHERE label.geom IS NOT NULL), ''::bytea)"""
+    )
 
 
 def mvt(
-    session: Session, *, table: str, columns: tuple[str, ...], name: str, z: int, x: int, y: int
+    session: Session,
+    *,
+    table: str,
+    columns: tuple[str, ...],
+    name: str,
+    labels: bool,
+    z: int,
+    x: int,
+    y: int,
 ) -> bytes:
     """The features of `table` reaching into tile z/x/y as MVT layer `name` (plus
-    `<name>-labels`); empty bytes when none does."""
-    params = {
-        "z": z,
-        "x": x,
-        "y": y,
-        "margin": BUFFER / EXTENT,
-        "name": name,
-        "labels": f"{name}-labels",
-    }
-    data = session.execute(text(_tile_sql(table, columns)), params).scalar_one()
+    `<name>-labels` with `labels`); empty bytes when none does."""
+    params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": name}
+    if labels:
+        params["labels"] = f"{name}-labels"
+    data = session.execute(text(tile_sql(table, columns, labels=labels)), params).scalar_one()
     return bytes(data) if data else b""
 
 

@@ -25,6 +25,10 @@ CACHE_CONTROL = "private, max-age=60"
 class TileLayerRead(BaseModel):
     id: Layer
     min_zoom: int = Field(description="below this zoom the layer's tiles are empty")
+    label_min_zoom: int = Field(
+        description="from this zoom a tile also carries one label point per feature, in the "
+        "MVT layer `<layer>-labels`"
+    )
     fields: list[str] = Field(description="attributes of each feature")
 
 
@@ -61,7 +65,12 @@ def tile_set(session: SessionDep, user: CurrentUser) -> TileSetRead:
         max_zoom=tiles.MAX_ZOOM,
         bounds=tiles.bounds(session),
         layers=[
-            TileLayerRead(id=spec.layer, min_zoom=spec.min_zoom, fields=["code", *spec.columns])
+            TileLayerRead(
+                id=spec.layer,
+                min_zoom=spec.min_zoom,
+                label_min_zoom=spec.label_min_zoom,
+                fields=["code", *spec.columns],
+            )
             for spec in tiles.TILE_LAYERS.values()
         ],
         base_map=base_map,

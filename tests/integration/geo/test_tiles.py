@@ -105,6 +105,18 @@ def test_each_feature_has_one_label_point_however_many_tiles_it_crosses(
     assert sorted(labels) == ["华阳路街道", "江苏路街道"]
 
 
+def test_unit_grids_carry_label_points_only_from_the_zoom_their_codes_fit(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    at_15 = decode(get_tile(client, headers, "unit-grids", 15, *tile_of(MID, MIDDLE, 15)).content)
+    at_16 = decode(get_tile(client, headers, "unit-grids", 16, *tile_of(MID, MIDDLE, 16)).content)
+
+    assert set(at_15) == {"unit-grids"}
+    assert set(at_16) == {"unit-grids", "unit-grids-labels"}
+    outlines = {f["properties"]["code"] for f in at_16["unit-grids"]["features"]}
+    assert {f["properties"]["code"] for f in at_16["unit-grids-labels"]["features"]} <= outlines
+
+
 def test_responsibility_grids_and_communities_carry_their_names(
     client: TestClient, headers: dict[str, str]
 ) -> None:
@@ -128,10 +140,10 @@ def test_a_tile_without_features_or_below_the_layers_zoom_is_empty(
     client: TestClient, headers: dict[str, str]
 ) -> None:
     far_x, far_y = tile_of(116.39, 39.9, 14)  # Beijing
-    low_x, low_y = tile_of(MID, MIDDLE, 11)
+    low_x, low_y = tile_of(MID, MIDDLE, 13)
 
     far = get_tile(client, headers, "streets", 14, far_x, far_y)
-    low = get_tile(client, headers, "unit-grids", 11, low_x, low_y)
+    low = get_tile(client, headers, "unit-grids", 13, low_x, low_y)
 
     assert (far.status_code, far.content) == (204, b"")
     assert (low.status_code, low.content) == (204, b"")
@@ -178,11 +190,12 @@ def test_the_tile_set_tells_where_the_map_lies(client: TestClient, headers: dict
 
     assert body["bounds"] == pytest.approx([WEST, SOUTH, FAR_EAST, NORTH])
     assert body["tiles"] == "/tiles/{layer}/{z}/{x}/{y}.mvt"
-    assert {layer["id"]: layer["min_zoom"] for layer in body["layers"]} == {
-        "streets": 0,
-        "communities": 0,
-        "unit-grids": 12,
-        "responsibility-grids": 10,
+    zooms = {layer["id"]: (layer["min_zoom"], layer["label_min_zoom"]) for layer in body["layers"]}
+    assert zooms == {
+        "streets": (0, 0),
+        "communities": (0, 0),
+        "unit-grids": (14, 16),
+        "responsibility-grids": (10, 0),
     }
 
 
