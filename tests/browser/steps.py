@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page
 
 from tests.browser.harness import save_screenshot
+from tests.factories.cases import IN_A001, report
 
 # The README shows these; the tests that reach each screen save it again.
 README_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -38,3 +40,22 @@ def wait_for_map(page: Page) -> None:
 def readme_screenshot(page: Page, name: str) -> Path:
     """The page as docs/screenshots/<name>.png, the picture the README shows."""
     return save_screenshot(page, README_SCREENSHOTS, name)
+
+
+def api_headers(page: Page, username: str, password: str = "gridloop-demo") -> dict[str, str]:
+    """The Authorization header of a user logged in through the API (another device, say)."""
+    response = page.request.post("/auth/token", form={"username": username, "password": password})
+    assert response.ok, response.text()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def file_through_api(
+    page: Page, username: str, lon_lat: tuple[float, float] = IN_A001, **extra: Any
+) -> int:
+    """An inspector files a case through the API, as their phone does; its id."""
+    filed = page.request.post(
+        "/cases", data=report(lon_lat, **extra), headers=api_headers(page, username)
+    )
+    assert filed.status == 201, filed.text()
+    case_id: int = filed.json()["case_id"]
+    return case_id

@@ -15,48 +15,30 @@ from uuid import uuid4
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.steps import log_in, readme_screenshot, wait_for_map
-from tests.factories.cases import IN_A001, IN_A003, IN_B001
+from tests.browser.steps import (
+    api_headers,
+    file_through_api,
+    log_in,
+    readme_screenshot,
+    wait_for_map,
+)
+from tests.factories.cases import IN_A003, IN_B001
 
 pytestmark = pytest.mark.usefixtures("small_world")
+
+# Inside the small world's grids, away from the other tests' points.
+IN_A002 = (121.4015, 31.2016)  # 华阳路街道, north row
+IN_A004 = (121.4015, 31.2004)  # 华阳路街道, south row
 
 # The counts refresh every 15 s; a change may take that long to show.
 POLL_MS = 20_000
 
 
-def api_login(page: Page, username: str) -> dict[str, str]:
-    """The Authorization header of a user, logged in through the API."""
-    response = page.request.post(
-        "/auth/token", form={"username": username, "password": "gridloop-demo"}
-    )
-    assert response.ok, response.text()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def file_case(
-    page: Page,
-    description: str,
-    *,
-    who: str = "ins1",
-    at: tuple[float, float] = IN_A001,
-    **extra: Any,
-) -> int:
-    """An inspector files a case through the API (as their phone does); its id."""
-    body = {
-        "point": {"lon": at[0], "lat": at[1], "crs": "wgs84"},
-        "item_code": "E0102",
-        "description": description,
-        **extra,
-    }
-    response = page.request.post("/cases", data=body, headers=api_login(page, who))
-    assert response.status == 201, response.text()
-    case_id: int = response.json()["case_id"]
-    return case_id
-
-
-def act(page: Page, case_id: int, action: str, who: str, body: dict[str, Any] | None = None) -> None:
+def act(
+    page: Page, case_id: int, action: str, who: str, body: dict[str, Any] | None = None
+) -> None:
     """Someone takes an action through the API, with the case's current ETag."""
-    headers = api_login(page, who)
+    headers = api_headers(page, who)
     etag = page.request.get(f"/cases/{case_id}", headers=headers).headers["etag"]
     response = page.request.post(
         f"/cases/{case_id}/actions/{action}",
@@ -67,7 +49,7 @@ def act(page: Page, case_id: int, action: str, who: str, body: dict[str, Any] | 
 
 
 def queue_count(page: Page, who: str, queue: str) -> int:
-    response = page.request.get("/cases/queues", headers=api_login(page, who))
+    response = page.request.get("/cases/queues", headers=api_headers(page, who))
     assert response.ok, response.text()
     counts = {row["queue"]: row["count"] for row in response.json()["queues"]}
     return int(counts[queue])
@@ -112,15 +94,23 @@ def take(page: Page, action: str) -> None:
 
 def test_the_dispatcher_registers_and_dispatches_a_case_from_the_queue(page: Page) -> None:
     description = unique("人行道上有一堆暴露垃圾")
-    case_id = file_case(page, description)
-    file_case(page, unique("绿化带内有垃圾"), at=IN_A003, who="ins1south")
+    case_id = file_through_api(page, "ins1", description=description)
+    # Other work of the street, as the README's picture of the workbench shows it.
+    file_through_api(page, "ins1", IN_A002, description=unique("沿街商铺门前堆放纸箱"))
+    file_through_api(page, "ins1south", IN_A003, description=unique("绿化带内有垃圾"))
+    waiting_to_dispatch = file_through_api(
+        page, "ins1south", IN_A004, description=unique("井盖破损")
+    )
+    act(page, waiting_to_dispatch, "register", "disp1")
     waiting = queue_count(page, "disp1", "to_register")
 
     log_in(page, "disp1")
 
     expect(queue_tab(page, "待立案")).to_have_text(shows_count(waiting, "待立案"))
+    expect(queue_tab(page, "待派遣")).not_to_have_text(shows_count(0, "待派遣"))
     expect(case_row(page, description)).to_be_visible()
     wait_for_map(page)
+    expect(page.get_by_text(re.compile(r"视图内 \d+ 件"))).to_be_visible()
     readme_screenshot(page, "dispatcher")
     # Nothing below reloads the page: this mark would be gone.
     page.evaluate("() => { window.stillTheSamePage = true }")
@@ -153,7 +143,7 @@ def test_the_dispatcher_registers_and_dispatches_a_case_from_the_queue(page: Pag
     expect(queue_tab(page, "待立案")).to_have_text(shows_count(waiting, "待立案"))
     expect(case_row(page, description)).to_have_count(0)
     another = unique("井盖缺失")
-    file_case(page, another)
+    file_through_api(page, "ins1", description=another)
     expect(queue_tab(page, "待立案")).to_have_text(
         shows_count(waiting + 1, "待立案"), timeout=POLL_MS
     )
@@ -163,7 +153,7 @@ def test_the_dispatcher_registers_and_dispatches_a_case_from_the_queue(page: Pag
 
 def test_someone_else_acting_first_is_said_and_shown(page: Page) -> None:
     description = unique("占道经营")
-    case_id = file_case(page, description)
+    case_id = file_through_api(page, "ins1", description=description)
     at_the_workbench(page, "disp1")
     page.goto(f"/console/dispatcher/cases/{case_id}")
     expect(page.get_by_role("button", name="立案", exact=True)).to_be_visible()
@@ -181,7 +171,12 @@ def test_the_queue_its_filters_and_its_order_survive_a_reload(page: Page) -> Non
     from_video = unique("视频发现乱堆物料")
     on_foot = unique("巡查发现乱堆物料")
     for description, source in ((from_video, "video"), (on_foot, "inspector")):
-        act(page, file_case(page, description, source=source), "register", "disp1")
+        act(
+            page,
+            file_through_api(page, "ins1", description=description, source=source),
+            "register",
+            "disp1",
+        )
     at_the_workbench(page, "disp1")
 
     queue_tab(page, "待派遣").click()
@@ -201,17 +196,15 @@ def test_the_queue_its_filters_and_its_order_survive_a_reload(page: Page) -> Non
     expect(page).to_have_url(shared_link)
     expect(queue_tab(page, "待派遣")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("search")).to_contain_text("视频监控")
-    expect(page.get_by_role("columnheader", name="当前时限")).to_have_class(
-        re.compile("ascending")
-    )
+    expect(page.get_by_role("columnheader", name="当前时限")).to_have_class(re.compile("ascending"))
     expect(case_row(page, from_video)).to_be_visible()
     expect(case_row(page, on_foot)).to_have_count(0)
 
 
 def test_a_dispatcher_of_another_street_never_sees_the_case(page: Page) -> None:
     description = unique("华阳路的暴露垃圾")
-    case_id = file_case(page, description)
-    file_case(page, unique("江苏路的暴露垃圾"), who="ins2", at=IN_B001)
+    case_id = file_through_api(page, "ins1", description=description)
+    file_through_api(page, "ins2", IN_B001, description=unique("江苏路的暴露垃圾"))
     at_the_workbench(page, "disp2")
 
     queue_tab(page, "全部").click()
@@ -222,3 +215,96 @@ def test_a_dispatcher_of_another_street_never_sees_the_case(page: Page) -> None:
 
     expect(page.get_by_text("未找到该案件")).to_be_visible()
     expect(page.get_by_text(description)).to_have_count(0)
+
+
+def on_case_page(page: Page, case_id: int) -> None:
+    at_the_workbench(page, "disp1")
+    page.goto(f"/console/dispatcher/cases/{case_id}")
+    expect(page.get_by_role("heading", name=re.compile(f"案件 {case_id}"))).to_be_visible()
+
+
+def test_dispatching_elsewhere_needs_a_reason_and_is_recorded(page: Page) -> None:
+    case_id = file_through_api(page, "ins1", description=unique("绿地内堆放杂物"))
+    act(page, case_id, "register", "disp1")
+    on_case_page(page, case_id)
+
+    page.get_by_role("button", name="派遣", exact=True).click()
+    dialog = page.get_by_role("dialog", name="派遣")
+    expect(dialog.get_by_role("region", name="路由建议")).to_contain_text("绿化市容所")
+    dialog.get_by_text("改派其他单位").click()
+    choose(page, "主办单位", "华阳路城管中队")
+    dialog.get_by_role("button", name="确定").click()
+
+    expect(dialog.get_by_text("请填写改派理由")).to_be_visible()
+    dialog.get_by_label("改派理由").fill("杂物属违法堆放，由城管执法")
+    dialog.get_by_role("button", name="确定").click()
+
+    offices = page.locator(".el-card").filter(has_text="承办单位")
+    expect(offices).to_contain_text("华阳路城管中队")
+    expect(offices).not_to_contain_text("绿化市容所")
+    expect(page.get_by_text("杂物属违法堆放，由城管执法")).to_be_visible()
+
+
+def test_a_repeated_report_is_rejected_naming_its_original(page: Page) -> None:
+    description = unique("路灯不亮")
+    original = file_through_api(page, "ins1", (121.4016, 31.2013), description=description)
+    repeat = file_through_api(page, "ins1", (121.4017, 31.2013), description=unique("路灯坏了"))
+    on_case_page(page, repeat)
+    duplicates = page.locator(".el-card").filter(has_text="疑似重复案件")
+    expect(duplicates.get_by_role("link", name=f"案件 {original}")).to_be_visible()
+
+    page.get_by_role("button", name="不予立案").click()
+    dialog = page.get_by_role("dialog", name="不予立案")
+    dialog.get_by_label("重复上报").check()
+    choose(page, "原案件编号", f"{original} · {description}")
+    dialog.get_by_role("button", name="确定").click()
+
+    expect(page.get_by_text("不予立案", exact=True).first).to_be_visible()
+    facts = page.locator(".el-card").filter(has_text="案件信息")
+    expect(facts.get_by_role("link", name=str(original))).to_be_visible()
+    expect(page.get_by_text("当前没有您可执行的操作")).to_be_visible()
+
+
+def test_an_extension_request_waits_in_its_queue_and_is_approved(page: Page) -> None:
+    description = unique("行道树倒伏")
+    case_id = file_through_api(page, "ins1", description=description)
+    act(page, case_id, "register", "disp1")
+    act(page, case_id, "dispatch", "disp1")
+    act(page, case_id, "accept", "lia1")
+    until = "2026-12-30T17:00:00+08:00"
+    act(page, case_id, "request_extension", "lia1", {"until": until, "reason": "需吊车配合"})
+    waiting = queue_count(page, "disp1", "to_approve")
+    at_the_workbench(page, "disp1")
+
+    expect(queue_tab(page, "待审批")).to_have_text(shows_count(waiting, "待审批"))
+    queue_tab(page, "待审批").click()
+    case_row(page, description).click()
+
+    expect(page.get_by_text("延期申请待审批：申请将处置时限延至 2026/12/30 17:00")).to_be_visible()
+    expect(page.get_by_text("理由：需吊车配合")).to_be_visible()
+    take(page, "批准延期")
+
+    expect(page.get_by_text("延期申请待审批")).to_have_count(0)
+    deadlines = page.get_by_role("region", name="办理时限")
+    expect(deadlines).to_contain_text("截止 2026/12/30 17:00")
+    expect(page.get_by_role("button", name="批准延期")).to_have_count(0)
+
+
+def test_a_whistle_summons_at_least_two_offices(page: Page) -> None:
+    case_id = file_through_api(page, "ins1", description=unique("占道施工扰民"))
+    act(page, case_id, "register", "disp1")
+    on_case_page(page, case_id)
+
+    page.get_by_role("button", name="吹哨").click()
+    dialog = page.get_by_role("dialog", name="吹哨")
+    choose(page, "吹哨单位", "华阳路城管中队")
+    dialog.get_by_role("button", name="确定").click()
+    expect(dialog.get_by_text("请至少选择两个单位")).to_be_visible()
+    choose(page, "吹哨单位", "310105001 绿化市容所")
+    dialog.get_by_role("button", name="确定").click()
+
+    offices = page.locator(".el-card").filter(has_text="承办单位")
+    expect(offices).to_contain_text("华阳路城管中队")
+    expect(offices).to_contain_text("310105001 绿化市容所")
+    expect(offices.get_by_text("主办")).to_have_count(1)
+    expect(offices.get_by_text("协办")).to_have_count(1)

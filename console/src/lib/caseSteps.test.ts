@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  currentLight,
   deadlinesOf,
   lightOf,
   progressOf,
@@ -136,20 +135,5 @@ describe('what a countdown says', () => {
       ['minutes', 0],
     ])
     expect(spanParts(spanOf(400))).toEqual([['seconds', 0]])
-  })
-})
-
-describe('the light of a case in a list', () => {
-  it('is that of its running deadline, counted from when its step began', () => {
-    const running = { ...dispatched, running_due_at: at('14:00') } as CaseRead
-
-    expect(currentLight(running, new Date(at('11:00')))).toBe('green')
-    expect(currentLight(running, new Date(at('13:30')))).toBe('yellow')
-    expect(currentLight(running, new Date(at('14:01')))).toBe('red')
-  })
-
-  it('is none without a running deadline', () => {
-    const suspended = { ...dispatched, status: 'suspended', running_due_at: null } as CaseRead
-    expect(currentLight(suspended, new Date(at('11:00')))).toBe('none')
   })
 })

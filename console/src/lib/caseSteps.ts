@@ -6,7 +6,6 @@ import { deadlineLight, timeLeft, type Light } from './deadline'
 
 export type CaseRead = components['schemas']['CaseRead']
 export type CaseEvent = components['schemas']['CaseEventRead']
-export type Status = components['schemas']['Status']
 
 export type StepKey = 'report' | 'register' | 'dispatch' | 'handle' | 'verify' | 'close' | 'evaluate'
 export const STEPS: readonly StepKey[] = [
@@ -115,23 +114,6 @@ export function deadlinesOf(c: CaseRead, events: readonly CaseEvent[]): Deadline
         ]
       : [],
   )
-}
-
-// When the clock of the running deadline started, as far as the case itself tells (the case page
-// reads it from the events: a rework restarts handling).
-const RUNNING_SINCE: Partial<Record<Status, keyof CaseRead>> = {
-  reported: 'reported_at',
-  registered: 'registered_at',
-  dispatched: 'dispatched_at',
-  handling: 'dispatched_at',
-  handled: 'handled_at',
-}
-
-/** The light of the case's running deadline at `now`, as a list shows it. */
-export function currentLight(c: CaseRead, now: Date): Light {
-  const since = RUNNING_SINCE[c.status]
-  const startedAt = since ? c[since] : null
-  return typeof startedAt === 'string' ? deadlineLight({ startedAt, dueAt: c.running_due_at }, now) : 'none'
 }
 
 /** The light of a deadline at `now`; a paused one has none. */
