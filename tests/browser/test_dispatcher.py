@@ -13,16 +13,17 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from tests.browser.steps import (
     api_headers,
+    click_map_at,
     file_through_api,
     log_in,
     readme_screenshot,
     wait_for_map,
 )
-from tests.factories.cases import IN_A003, IN_B001
+from tests.factories.cases import IN_A003, IN_B001, image
 
 pytestmark = pytest.mark.usefixtures("small_world")
 
@@ -46,6 +47,21 @@ def act(
         headers={**headers, "If-Match": etag},
     )
     assert response.ok, response.text()
+
+
+def add_photo(page: Page, case_id: int, step: str, who: str) -> None:
+    """A photo of a step uploaded through the API, as a phone does."""
+    picture: FilePayload = {
+        "name": "photo.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": image(size=(320, 240)),
+    }
+    response = page.request.post(
+        f"/cases/{case_id}/photos?step={step}",
+        multipart={"files": picture},
+        headers=api_headers(page, who),
+    )
+    assert response.status == 201, response.text()
 
 
 def queue_count(page: Page, who: str, queue: str) -> int:
@@ -225,8 +241,11 @@ def on_case_page(page: Page, case_id: int) -> None:
 
 def test_dispatching_elsewhere_needs_a_reason_and_is_recorded(page: Page) -> None:
     case_id = file_through_api(page, "ins1", description=unique("绿地内堆放杂物"))
+    add_photo(page, case_id, "before", "ins1")
     act(page, case_id, "register", "disp1")
     on_case_page(page, case_id)
+    photos = page.locator(".el-card").filter(has_text="现场照片")
+    expect(photos.get_by_role("img", name=re.compile(r"^处置前 \d+$"))).to_be_visible()
 
     page.get_by_role("button", name="派遣", exact=True).click()
     dialog = page.get_by_role("dialog", name="派遣")
@@ -308,3 +327,16 @@ def test_a_whistle_summons_at_least_two_offices(page: Page) -> None:
     expect(offices).to_contain_text("310105001 绿化市容所")
     expect(offices.get_by_text("主办")).to_have_count(1)
     expect(offices.get_by_text("协办")).to_have_count(1)
+
+
+def test_a_case_on_the_map_opens_its_page(page: Page) -> None:
+    # A lone case (its own item, a corner of the street), so the map draws it alone.
+    at = (121.4019, 31.2001)
+    case_id = file_through_api(page, "ins1south", at, item="C0101", description=unique("井盖缺失"))
+    at_the_workbench(page, "disp1")
+    page.goto("/console/dispatcher?item_code=C0101")
+    page.wait_for_function("() => performance.getEntriesByName('gridloop:map-drawn').length > 0")
+
+    click_map_at(page, *at)
+
+    expect(page).to_have_url(re.compile(rf"/console/dispatcher/cases/{case_id}$"))

@@ -8,16 +8,14 @@ dispatcher who opens it.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.browser.steps import file_through_api, log_in
+from tests.browser.steps import click_map_at, file_through_api, log_in
 from tests.factories.cases import IN_A001
-from tests.integration.small_map import FAR_EAST, NORTH, SOUTH, WEST
 
 pytestmark = pytest.mark.usefixtures("small_world")
 
@@ -42,28 +40,6 @@ def open_workbench(page: Page, username: str) -> list[dict[str, Any]]:
         log_in(page, username)
     page.wait_for_function("() => performance.getEntriesByName('gridloop:map-drawn').length > 0")
     return features_of(loaded.value)
-
-
-def click_map_at(page: Page, lon: float, lat: float) -> None:
-    """Click where a WGS-84 point lies on the map, which opens fitted to the small world."""
-    box = page.get_by_role("region", name="图层").bounding_box()
-    assert box is not None
-
-    def mercator(lon: float, lat: float) -> tuple[float, float]:
-        return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    (west, south), (east, north) = mercator(WEST, SOUTH), mercator(FAR_EAST, NORTH)
-    padding = 24
-    scale = min(
-        (box["width"] - 2 * padding) / (east - west),
-        (box["height"] - 2 * padding) / (north - south),
-    )
-    x, y = mercator(lon, lat)
-    centre_x, centre_y = (west + east) / 2, (south + north) / 2
-    page.mouse.click(
-        box["x"] + box["width"] / 2 + (x - centre_x) * scale,
-        box["y"] + box["height"] / 2 - (y - centre_y) * scale,
-    )
 
 
 def test_the_dispatcher_sees_a_case_filed_in_the_street_with_its_light(page: Page) -> None:
