@@ -5,15 +5,17 @@ district's map (长宁区, the files `gridloop seed demo` imports) and a synthet
 `--grids` unit grids (default 36500), each through the real import. For each district, the
 tiles of every layer at zooms 12–17 over its extent (from the layer's least zoom: below it the
 service answers 204 without SQL; at most `--per-zoom` of each layer and zoom, drawn at random)
-make the tile list. One keep-alive client fetches the list, shuffled,
-`--passes` times from the real server (`gridloop serve`, one worker) with an auditor's token,
-after `--warmup` untimed tiles; then pgbench runs the tile SQL of `geo/tiles_repository.py` on
-the same list for `--pgbench-seconds` (one client, prepared; one script per layer and zoom,
-weighted by its share of the list, each transaction reading its tile's x and y from a table of
-the list first). It prints p50 and p99 per tile by layer and zoom and overall, and HTTP's
-throughput as a share of pgbench's, against the goals (p99 < 30 ms per tile, HTTP ≥ 50 %).
+make the tile list. In each of `--rounds` rounds, the two sides take turns (each first in every
+other round, so that the load of other work on the machine falls on both): one keep-alive
+client fetches the list, shuffled, from the real server (`gridloop serve`, one worker) with an
+auditor's token after `--warmup` untimed tiles, and pgbench runs the tile SQL of
+`geo/tiles_repository.py` on the same list for `--pgbench-seconds` (one client, prepared; one
+script per layer and zoom, weighted by its share of the list, each transaction reading its
+tile's x and y from a table of the list first). It prints p50 and p99 per tile by layer and zoom
+and overall, and HTTP's throughput as a share of pgbench's, against the goals (p99 < 30 ms per
+tile, HTTP ≥ 50 %).
 
-Run: `.venv/bin/python bench/tiles.py` (quick: `--grids 2000 --per-zoom 20 --passes 1`).
+Run: `.venv/bin/python bench/tiles.py` (quick: `--grids 2000 --per-zoom 10 --rounds 1`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import http.client
 import math
 import random
 import shlex
+import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -130,19 +133,23 @@ class HttpResult:
         return self.all.count / self.seconds if self.seconds else math.nan
 
 
-def bench_http(
-    server: Server, token: str, tile_set: Sequence[Tile], args: argparse.Namespace
-) -> HttpResult:
-    """One keep-alive client: `--warmup` untimed tiles, then the list `--passes` times."""
-    rng = random.Random(args.seed)
-    timed_tiles = [tile for _ in range(args.passes) for tile in rng.sample(tile_set, len(tile_set))]
-    warmup = [rng.choice(tile_set) for _ in range(args.warmup)]
+def fetch_tiles(
+    server: Server,
+    token: str,
+    tile_set: Sequence[Tile],
+    *,
+    warmup: int,
+    seed: int,
+    into: HttpResult,
+) -> None:
+    """One keep-alive client: `warmup` untimed tiles, then the list once, shuffled."""
+    rng = random.Random(seed)
+    timed_tiles = rng.sample(tile_set, len(tile_set))
     headers = {"Authorization": f"Bearer {token}"}
-    result = HttpResult()
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30.0)
     try:
-        for tile in warmup:
-            connection.request("GET", tile.path, headers=headers)
+        for _ in range(warmup):
+            connection.request("GET", rng.choice(tile_set).path, headers=headers)
             connection.getresponse().read()
         began = time.perf_counter()
         for tile in timed_tiles:
@@ -152,13 +159,12 @@ def bench_http(
             body = reply.read()
             elapsed_ms = (time.perf_counter_ns() - start) / 1e6
             group = (tile.layer, tile.z)
-            result.by_group.setdefault(group, Latencies()).values_ms.append(elapsed_ms)
-            result.statuses[reply.status] = result.statuses.get(reply.status, 0) + 1
-            result.bytes_by_group[group] = result.bytes_by_group.get(group, 0) + len(body)
-        result.seconds = time.perf_counter() - began
+            into.by_group.setdefault(group, Latencies()).values_ms.append(elapsed_ms)
+            into.statuses[reply.status] = into.statuses.get(reply.status, 0) + 1
+            into.bytes_by_group[group] = into.bytes_by_group.get(group, 0) + len(body)
+        into.seconds += time.perf_counter() - began
     finally:
         connection.close()
-    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,10 +211,34 @@ def tile_script(tile_layer: tiles.TileLayer, z: int, count: int) -> str:
     )
 
 
-def bench_pgbench(
-    url: str, tile_set: Sequence[Tile], seconds: int, workdir: Path
-) -> tuple[PgbenchResult, list[tuple[Layer, int]]]:
-    """The list's SQL under pgbench; the result and the (layer, zoom) of each script."""
+@dataclass
+class PgbenchRounds:
+    """pgbench's rounds on one list: each script is a (layer, zoom) of `groups`, in order."""
+
+    groups: list[tuple[Layer, int]]
+    scripts: list[tuple[Path, int]]
+    runs: list[PgbenchResult] = field(default_factory=list)
+
+    @property
+    def tps(self) -> float:
+        return statistics.fmean(run.tps for run in self.runs) if self.runs else math.nan
+
+    def latencies(self, group: tuple[Layer, int] | None = None) -> Latencies:
+        """Every logged transaction's latency, or those of one layer and zoom."""
+        wanted = None if group is None else self.groups.index(group)
+        return Latencies(
+            [
+                value
+                for run in self.runs
+                for script, part in run.logged.items()
+                if wanted is None or script == wanted
+                for value in part.values_ms
+            ]
+        )
+
+
+def pgbench_scripts(tile_set: Sequence[Tile], workdir: Path) -> PgbenchRounds:
+    """One script per layer and zoom of the list, weighted by its share of the list."""
     counts: dict[tuple[Layer, int], int] = {}
     for tile in tile_set:
         counts[(tile.layer, tile.z)] = counts.get((tile.layer, tile.z), 0) + 1
@@ -218,12 +248,15 @@ def bench_pgbench(
         path = workdir / f"tile-{layer}-{z}.sql"
         path.write_text(tile_script(tiles.TILE_LAYERS[layer], z, counts[(layer, z)]), "utf-8")
         scripts.append((path, counts[(layer, z)]))
-    logs = workdir / "pgbench-logs"
-    logs.mkdir(exist_ok=True)
-    for old in logs.iterdir():
-        old.unlink()
-    result = run_pgbench(url, scripts, seconds=seconds, prepared=True, log_dir=logs)
-    return result, groups
+    return PgbenchRounds(groups=groups, scripts=scripts)
+
+
+def run_round(url: str, rounds: PgbenchRounds, seconds: int, workdir: Path) -> None:
+    logs = workdir / f"pgbench-logs-{len(rounds.runs)}"
+    logs.mkdir()
+    rounds.runs.append(
+        run_pgbench(url, rounds.scripts, seconds=seconds, prepared=True, log_dir=logs)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,11 +273,7 @@ class DistrictResult:
     name: str
     tiles: int
     http: HttpResult
-    pgbench: PgbenchResult
-    groups: list[tuple[Layer, int]]
-
-    def pgbench_of(self, group: tuple[Layer, int]) -> Latencies:
-        return self.pgbench.logged.get(self.groups.index(group), Latencies())
+    pgbench: PgbenchRounds
 
     @property
     def ratio(self) -> float:
@@ -252,7 +281,7 @@ class DistrictResult:
 
 
 def district_rows(result: DistrictResult) -> list[Row]:
-    http, pgbench = result.http.all, result.pgbench.logged_all
+    http, pgbench = result.http.all, result.pgbench.latencies()
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(result.http.statuses.items()))
     ms = "{:.1f} ms".format
     name = result.name
@@ -277,7 +306,7 @@ def district_rows(result: DistrictResult) -> list[Row]:
         layer, z = group
         timed = result.http.by_group[group]
         size_kb = result.http.bytes_by_group[group] / timed.count / 1024
-        baseline = result.pgbench_of(group)
+        baseline = result.pgbench.latencies(group)
         rows.append(
             (
                 f"  {name} {layer} z{z}",
@@ -300,16 +329,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--per-zoom", type=int, default=60, help="at most this many tiles of a layer and zoom"
     )
-    parser.add_argument("--passes", type=int, default=2, help="times the list is fetched")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of HTTP and pgbench, taking turns"
+    )
     parser.add_argument("--warmup", type=int, default=100, help="untimed tiles first")
-    parser.add_argument("--pgbench-seconds", type=int, default=20, help="pgbench -T a district")
+    parser.add_argument("--pgbench-seconds", type=int, default=8, help="pgbench -T a round")
     parser.add_argument("--seed", type=int, default=1, help="seed of the tile choice")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
     if not 1 <= args.grids <= 99_999:
         parser.error("--grids must be between 1 and 99999")
-    if min(args.per_zoom, args.passes, args.pgbench_seconds) < 1 or args.warmup < 0:
-        parser.error("--per-zoom, --passes and --pgbench-seconds must be positive")
+    if min(args.per_zoom, args.rounds, args.pgbench_seconds) < 1 or args.warmup < 0:
+        parser.error("--per-zoom, --rounds and --pgbench-seconds must be positive")
     return args
 
 
@@ -331,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Server(url, Path(tmp) / "server.log") as server,
     ):
         workdir = Path(tmp)
+        for name in DISTRICTS:
+            (workdir / name).mkdir()
         import_demo_map(engine)
         import_district(engine, args.grids)
         with engine.begin() as connection:
@@ -341,18 +374,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             name: tile_list(district_extent(engine, code), args.per_zoom, args.seed)
             for name, code in DISTRICTS.items()
         }
+        server.env["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
         log(f"starting the server: {' '.join(server.command)}")
         server.start()
-        timed: dict[str, HttpResult] = {}
         for name, tile_set in lists.items():
-            log(f"{name}: {len(tile_set)} tiles × {args.passes} over HTTP")
-            timed[name] = bench_http(server, token, tile_set, args)
-        server.stop()
-        for name, tile_set in lists.items():
-            log(f"{name}: pgbench for {args.pgbench_seconds} s on the same list")
             store_list(engine, tile_set)
-            pgbench, groups = bench_pgbench(url, tile_set, args.pgbench_seconds, workdir)
-            results.append(DistrictResult(name, len(tile_set), timed[name], pgbench, groups))
+            result = DistrictResult(
+                name, len(tile_set), HttpResult(), pgbench_scripts(tile_set, workdir / name)
+            )
+            # The two sides take turns, each first in every other round, so that the load of
+            # other work on the machine falls on both.
+            for number in range(args.rounds):
+                sides = ["http", "pgbench"] if number % 2 == 0 else ["pgbench", "http"]
+                for side in sides:
+                    log(f"{name}, round {number + 1}: {side}, {len(tile_set)} tiles")
+                    if side == "http":
+                        fetch_tiles(
+                            server,
+                            token,
+                            tile_set,
+                            warmup=args.warmup,
+                            seed=args.seed + number,
+                            into=result.http,
+                        )
+                    else:
+                        run_round(url, result.pgbench, args.pgbench_seconds, workdir / name)
+            results.append(result)
+        server.stop()
         unexpected = {
             code: n
             for result in results
@@ -370,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table([row for result in results for row in district_rows(result)])
     print(f"\ncommand: {this_command()}")
     print(f"server:  {shlex.join(server.command)}")
-    print(f"pgbench: {shlex.join(results[0].pgbench.command[:11])} …")
+    print(f"pgbench: {shlex.join(results[0].pgbench.runs[0].command[:11])} …")
     met = all(
         result.http.all.pct(99) < P99_GOAL_MS and result.ratio >= RATIO_GOAL for result in results
     )

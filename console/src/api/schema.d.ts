@@ -3051,7 +3051,7 @@ export interface components {
         QueueCount: {
             /** Count */
             count: number;
-            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and its verification passed), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
             queue: components["schemas"]["Queue"];
         };
         /** QueueCountsRead */
@@ -4089,7 +4089,7 @@ export interface operations {
                 /** @description exclusive */
                 reported_to?: string | null;
                 bbox?: string | null;
-                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and its verification passed), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
                 queue?: components["schemas"]["Queue"] | null;
                 /** @description running_due_at: the current step's deadline; cases without one come after every deadline */
                 sort?: components["schemas"]["CaseSort"];

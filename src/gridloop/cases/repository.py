@@ -48,7 +48,7 @@ from gridloop.cases.models import (
     IdempotencyKey,
     Queue,
 )
-from gridloop.cases.workflow import OPEN_STATUSES, Status, Verification
+from gridloop.cases.workflow import OPEN_STATUSES, Status
 from gridloop.db import Base
 from gridloop.org.models import Office
 
@@ -240,9 +240,8 @@ def in_queue(queue: Queue, now: datetime) -> ColumnElement[bool]:
         case Queue.TO_APPROVE:
             return GridCase.pending_request.is_not(None)
         case Queue.TO_CLOSE:
-            return and_(
-                GridCase.status == Status.HANDLED, GridCase.verification == Verification.PASSED
-            )
+            # Verified either way: the center closes a passed case or sends a failed one back.
+            return and_(GridCase.status == Status.HANDLED, GridCase.verification.is_not(None))
         case Queue.OVERDUE:
             return _overdue(now)
         case Queue.RETURNED:

@@ -315,7 +315,8 @@ class CaseSort(StrEnum):
 QUEUE_DESCRIPTION = (
     "a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 "
     "(registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 "
-    "(handled and its verification passed), overdue 超期 (the current step's deadline passed), "
+    "(handled and verified: passed, to close; failed, to send back for rework), overdue 超期 "
+    "(the current step's deadline passed), "
     "returned 被退回 (registered again after an office returned it)"
 )
 

@@ -102,7 +102,8 @@ def test_each_queue_holds_the_cases_waiting_for_that_step(world: World, desk: De
     assert _ids(world, "disp1", queue="to_register") == [desk.reported]
     assert _ids(world, "disp1", queue="to_dispatch") == [desk.returned, desk.registered]
     assert _ids(world, "disp1", queue="to_approve") == [desk.suspension, desk.extension]
-    assert _ids(world, "disp1", queue="to_close") == [desk.passed]
+    # Verified: a passed case waits to be closed, a failed one to be sent back for rework.
+    assert _ids(world, "disp1", queue="to_close") == [desk.failed, desk.passed]
     assert _ids(world, "disp1", queue="returned") == [desk.returned]
     assert _ids(world, "disp1", queue="overdue") == []
 
@@ -114,7 +115,7 @@ def test_the_counts_are_the_queues_lengths_in_the_callers_scope(world: World, de
         "to_register": 1,
         "to_dispatch": 2,
         "to_approve": 2,
-        "to_close": 1,
+        "to_close": 2,
         "overdue": 0,
         "returned": 1,
     }
