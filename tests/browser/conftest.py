@@ -6,14 +6,19 @@ its test on any request outside the server's origin, and screenshots (under
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop import console
+from gridloop.calendar import seed as calendar_seed
+from gridloop.calendar import service as calendar_service
+from gridloop.calendar.models import CalendarSource
+from gridloop.calendar.repository import DayRow
 from tests.browser.harness import (
     CHROMIUM_ARGS,
     OriginGuard,
@@ -22,13 +27,15 @@ from tests.browser.harness import (
     save_screenshot,
 )
 from tests.browser.live_server import LiveServer, live_server
+from tests.factories.cases import SHANGHAI
 from tests.integration.cases.scratch import seed_small_world
 
 # The machine is shared and small: a first /openapi.json alone can take seconds.
 expect.set_options(timeout=20_000)
 
-GUARD = pytest.StashKey[OriginGuard]()
-PAGE = pytest.StashKey[Page]()
+# A test may open several pages (a phone and a desktop): each is guarded and shot on failure.
+GUARDS = pytest.StashKey[list[OriginGuard]]()
+PAGES = pytest.StashKey[list[Page]]()
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=375, height=740)
 
@@ -64,10 +71,24 @@ def small_world(server: LiveServer) -> LiveServer:
     assert (console.DIST / "index.html").is_file(), "the console is not built: run `make console`"
     engine = create_engine(server.database_url)
     try:
-        seed_small_world(sessionmaker(bind=engine, expire_on_commit=False))
+        sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        seed_small_world(sessions)
+        with sessions.begin() as session:
+            load_years_ahead(session)
     finally:
         engine.dispose()
     return server
+
+
+def load_years_ahead(session: Session) -> None:
+    """These pages run on the real clock: the years until next year's end that the package's
+    official calendar does not know yet, as an admin would upload them (weekends only), so
+    deadlines of late December still fall on a known year."""
+    now = datetime.now(SHANGHAI)
+    known = calendar_seed.package_years()
+    ahead = (now.year, now.year + 1)
+    missing: dict[int, list[DayRow]] = {year: [] for year in ahead if year not in known}
+    calendar_service.load_years(session, years=missing, source=CalendarSource.UPLOAD, now=now)
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +129,8 @@ def _guarded_page(
     guard = OriginGuard(server.url)
     guard.attach(context)
     opened = context.new_page()
-    request.node.stash[GUARD] = guard
-    request.node.stash[PAGE] = opened
+    request.node.stash.setdefault(GUARDS, []).append(guard)
+    request.node.stash.setdefault(PAGES, []).append(opened)
     yield opened
     context.close()
 
@@ -123,21 +144,23 @@ def screenshot(page: Page, screenshot_dir: Path) -> Screenshot:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Fail a page test that requested anything outside the origin, even if it passed."""
-    guard = item.stash.get(GUARD, None)
+    guards: list[OriginGuard] = item.stash.get(GUARDS, [])
+    pages: list[Page] = item.stash.get(PAGES, [])
     try:
         result = yield
     except BaseException as failure:
-        if guard is not None and guard.blocked:
-            failure.add_note(guard.report())
-        if PAGE in item.stash:
+        for guard in guards:
+            if guard.blocked:
+                failure.add_note(guard.report())
+        for number, page in enumerate(pages, start=1):
+            name = f"{item.name}-failed" if number == 1 else f"{item.name}-failed-{number}"
             try:
-                shot = save_screenshot(
-                    item.stash[PAGE], screenshot_folder(item.config), f"{item.name}-failed"
-                )
+                shot = save_screenshot(page, screenshot_folder(item.config), name)
                 failure.add_note(f"screenshot of the page: {shot}")
             except Exception as error:  # a closed page: the failure itself matters more
                 failure.add_note(f"no screenshot: {error}")
         raise
-    if guard is not None and guard.blocked:
-        pytest.fail(guard.report(), pytrace=False)
+    for guard in guards:
+        if guard.blocked:
+            pytest.fail(guard.report(), pytrace=False)
     return result

@@ -9,21 +9,24 @@ shared by the whole run, so counts are compared with what the API says at that m
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from playwright.sync_api import FilePayload, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.steps import (
+    act_through_api,
+    add_photo,
     api_headers,
     click_map_at,
     file_through_api,
     log_in,
     readme_screenshot,
+    take,
     wait_for_map,
 )
-from tests.factories.cases import IN_A003, IN_B001, image
+from tests.factories.cases import IN_A003, IN_B001, SHANGHAI
 
 pytestmark = pytest.mark.usefixtures("small_world")
 
@@ -33,35 +36,6 @@ IN_A004 = (121.4015, 31.2004)  # 华阳路街道, south row
 
 # The counts refresh every 15 s; a change may take that long to show.
 POLL_MS = 20_000
-
-
-def act(
-    page: Page, case_id: int, action: str, who: str, body: dict[str, Any] | None = None
-) -> None:
-    """Someone takes an action through the API, with the case's current ETag."""
-    headers = api_headers(page, who)
-    etag = page.request.get(f"/cases/{case_id}", headers=headers).headers["etag"]
-    response = page.request.post(
-        f"/cases/{case_id}/actions/{action}",
-        data=body or {},
-        headers={**headers, "If-Match": etag},
-    )
-    assert response.ok, response.text()
-
-
-def add_photo(page: Page, case_id: int, step: str, who: str) -> None:
-    """A photo of a step uploaded through the API, as a phone does."""
-    picture: FilePayload = {
-        "name": "photo.jpg",
-        "mimeType": "image/jpeg",
-        "buffer": image(size=(320, 240)),
-    }
-    response = page.request.post(
-        f"/cases/{case_id}/photos?step={step}",
-        multipart={"files": picture},
-        headers=api_headers(page, who),
-    )
-    assert response.status == 201, response.text()
 
 
 def queue_count(page: Page, who: str, queue: str) -> int:
@@ -100,14 +74,6 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).click()
 
 
-def take(page: Page, action: str) -> None:
-    """Press an action's button, then 确定 in its form."""
-    page.get_by_role("button", name=action, exact=True).click()
-    dialog = page.get_by_role("dialog", name=action)
-    dialog.get_by_role("button", name="确定").click()
-    expect(dialog).to_be_hidden()
-
-
 def test_the_dispatcher_registers_and_dispatches_a_case_from_the_queue(page: Page) -> None:
     description = unique("人行道上有一堆暴露垃圾")
     case_id = file_through_api(page, "ins1", description=description)
@@ -117,7 +83,7 @@ def test_the_dispatcher_registers_and_dispatches_a_case_from_the_queue(page: Pag
     waiting_to_dispatch = file_through_api(
         page, "ins1south", IN_A004, description=unique("井盖破损")
     )
-    act(page, waiting_to_dispatch, "register", "disp1")
+    act_through_api(page, waiting_to_dispatch, "register", "disp1")
     waiting = queue_count(page, "disp1", "to_register")
 
     log_in(page, "disp1")
@@ -174,7 +140,7 @@ def test_someone_else_acting_first_is_said_and_shown(page: Page) -> None:
     page.goto(f"/console/dispatcher/cases/{case_id}")
     expect(page.get_by_role("button", name="立案", exact=True)).to_be_visible()
 
-    act(page, case_id, "register", "disp1", {"note": "另一位派遣员已立案"})
+    act_through_api(page, case_id, "register", "disp1", {"note": "另一位派遣员已立案"})
     take(page, "立案")
 
     expect(page.get_by_role("alert").filter(has_text="该案件已被他人处理")).to_be_visible()
@@ -187,7 +153,7 @@ def test_the_queue_its_filters_and_its_order_survive_a_reload(page: Page) -> Non
     from_video = unique("视频发现乱堆物料")
     on_foot = unique("巡查发现乱堆物料")
     for description, source in ((from_video, "video"), (on_foot, "inspector")):
-        act(
+        act_through_api(
             page,
             file_through_api(page, "ins1", description=description, source=source),
             "register",
@@ -242,7 +208,7 @@ def on_case_page(page: Page, case_id: int) -> None:
 def test_dispatching_elsewhere_needs_a_reason_and_is_recorded(page: Page) -> None:
     case_id = file_through_api(page, "ins1", description=unique("绿地内堆放杂物"))
     add_photo(page, case_id, "before", "ins1")
-    act(page, case_id, "register", "disp1")
+    act_through_api(page, case_id, "register", "disp1")
     on_case_page(page, case_id)
     photos = page.locator(".el-card").filter(has_text="现场照片")
     expect(photos.get_by_role("img", name=re.compile(r"^处置前 \d+$"))).to_be_visible()
@@ -287,11 +253,18 @@ def test_a_repeated_report_is_rejected_naming_its_original(page: Page) -> None:
 def test_an_extension_request_waits_in_its_queue_and_is_approved(page: Page) -> None:
     description = unique("行道树倒伏")
     case_id = file_through_api(page, "ins1", description=description)
-    act(page, case_id, "register", "disp1")
-    act(page, case_id, "dispatch", "disp1")
-    act(page, case_id, "accept", "lia1")
-    until = "2026-12-30T17:00:00+08:00"
-    act(page, case_id, "request_extension", "lia1", {"until": until, "reason": "需吊车配合"})
+    act_through_api(page, case_id, "register", "disp1")
+    act_through_api(page, case_id, "dispatch", "disp1")
+    act_through_api(page, case_id, "accept", "lia1")
+    until = (datetime.now(SHANGHAI) + timedelta(days=14)).replace(hour=17, minute=0, second=0)
+    shown = until.strftime("%Y/%m/%d 17:00")
+    act_through_api(
+        page,
+        case_id,
+        "request_extension",
+        "lia1",
+        {"until": until.isoformat(), "reason": "需吊车配合"},
+    )
     waiting = queue_count(page, "disp1", "to_approve")
     at_the_workbench(page, "disp1")
 
@@ -299,19 +272,19 @@ def test_an_extension_request_waits_in_its_queue_and_is_approved(page: Page) -> 
     queue_tab(page, "待审批").click()
     case_row(page, description).click()
 
-    expect(page.get_by_text("延期申请待审批：申请将处置时限延至 2026/12/30 17:00")).to_be_visible()
+    expect(page.get_by_text(f"延期申请待审批：申请将处置时限延至 {shown}")).to_be_visible()
     expect(page.get_by_text("理由：需吊车配合")).to_be_visible()
     take(page, "批准延期")
 
     expect(page.get_by_text("延期申请待审批")).to_have_count(0)
     deadlines = page.get_by_role("region", name="办理时限")
-    expect(deadlines).to_contain_text("截止 2026/12/30 17:00")
+    expect(deadlines).to_contain_text(f"截止 {shown}")
     expect(page.get_by_role("button", name="批准延期")).to_have_count(0)
 
 
 def test_a_whistle_summons_at_least_two_offices(page: Page) -> None:
     case_id = file_through_api(page, "ins1", description=unique("占道施工扰民"))
-    act(page, case_id, "register", "disp1")
+    act_through_api(page, case_id, "register", "disp1")
     on_case_page(page, case_id)
 
     page.get_by_role("button", name="吹哨").click()

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from io import BytesIO
 
 import httpx2
 import pytest
-from PIL import Image, ImageDraw
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.live_server import LiveServer
-from tests.browser.steps import log_in, readme_screenshot, wait_for_map
+from tests.browser.steps import (
+    camera_photo,
+    choose_item,
+    log_in,
+    readme_screenshot,
+    stand_at,
+    wait_for_map,
+)
 from tests.factories.cases import Clock, World, act, file_case, ok, to_handled, upload
 from tests.factories.web import login
 
@@ -32,33 +37,6 @@ def people(small_world: LiveServer) -> Iterator[World]:
         for who in ("ins1", "disp1", "lia1", "aud"):
             world.headers[who] = login(client, who)
         yield world
-
-
-def camera_photo(name: str = "street.jpg", size: tuple[int, int] = (2400, 1800)) -> FilePayload:
-    """A photo as large as a phone camera's (in pixels), as the file input receives it: sky,
-    pavement and a brown heap on it."""
-    width, height = size
-    picture = Image.new("RGB", size, (150, 190, 225))
-    draw = ImageDraw.Draw(picture)
-    draw.rectangle((0, height * 0.45, width, height), fill=(140, 140, 135))
-    draw.ellipse((width * 0.3, height * 0.55, width * 0.75, height * 0.85), fill=(120, 85, 50))
-    output = BytesIO()
-    picture.save(output, format="JPEG", quality=70)
-    return {"name": name, "mimeType": "image/jpeg", "buffer": output.getvalue()}
-
-
-def stand_at(page: Page, lon_lat: tuple[float, float]) -> None:
-    """The phone's position (GPS, WGS-84), allowed to the page."""
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"longitude": lon_lat[0], "latitude": lon_lat[1], "accuracy": 8})
-
-
-def choose_item(page: Page, search: str, option: str) -> None:
-    """The inspector searches the catalog and taps the item."""
-    picker = page.get_by_role("combobox", name="问题类型（管理条目）")
-    picker.click()
-    picker.fill(search)
-    page.get_by_role("option", name=option).click()
 
 
 def whole_page_screenshot(page: Page, name: str) -> None:
