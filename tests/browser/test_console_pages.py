@@ -55,6 +55,14 @@ def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/console/inspector$"))
     expect(page.locator("header")).to_contain_text("监督员")
     wait_for_map(page)
+    # One thumb: the header's controls and the map's zoom buttons are big enough to hit.
+    for control in (
+        page.get_by_role("button", name="退出登录"),
+        page.get_by_text("English", exact=True),
+        page.get_by_role("button", name="放大"),
+    ):
+        box = control.bounding_box()
+        assert box is not None and box["height"] >= 44, (control, box)
 
 
 def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:
