@@ -21,6 +21,13 @@ export const router = createRouter({
       meta: { role: 'dispatcher' },
     },
     {
+      path: '/dispatcher/cases/:caseId(\\d+)',
+      name: 'dispatcher-case',
+      component: () => import('./pages/CasePage.vue'),
+      props: (route) => ({ caseId: Number(route.params.caseId) }),
+      meta: { role: 'dispatcher' },
+    },
+    {
       path: '/home',
       name: 'placeholder',
       component: () => import('./pages/PlaceholderPage.vue'),

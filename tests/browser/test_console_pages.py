@@ -35,11 +35,13 @@ def test_a_dispatcher_lands_on_the_workbench_with_the_grid_map(page: Page) -> No
     expect(page).to_have_url(re.compile(r"/console/dispatcher$"))
     expect(page.locator("header")).to_contain_text("派遣员工作台")
     wait_for_map(page)
-    readme_screenshot(page, "dispatcher")
-    # West of the map's middle and north of it: unit grid 310105001001002 of 华阳路街道.
+    # West of the map's middle and north of it: unit grid 310105001001002 of 华阳路街道. The
+    # small map is wider than tall: it fills the map's width, halfway down.
     box = page.locator(".grid-map").bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.35)
+    page.mouse.click(
+        box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2 - box["width"] * 0.1
+    )
     picked = page.locator(".picked")
     expect(picked).to_contain_text("华阳路街道")
     expect(picked).to_contain_text("华阳路第1责任网格")

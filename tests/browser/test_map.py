@@ -8,36 +8,20 @@ dispatcher who opens it.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.browser.steps import log_in
-from tests.factories.cases import IN_A001, report
-from tests.integration.small_map import FAR_EAST, NORTH, SOUTH, WEST
+from tests.browser.steps import click_map_at, file_through_api, log_in
+from tests.factories.cases import IN_A001
 
 pytestmark = pytest.mark.usefixtures("small_world")
 
 A001 = "310105001001001"
 IN_A002 = (121.4012, 31.2018)  # 华阳路街道, north row, east of A001
 IN_B001 = (121.4030, 31.2015)  # 江苏路街道
-
-
-def file_case(page: Page, username: str, lon_lat: tuple[float, float]) -> int:
-    """The inspector files a case through the API (as their phone would); its id."""
-    login = page.request.post(
-        "/auth/token", form={"username": username, "password": "gridloop-demo"}
-    )
-    token = login.json()["access_token"]
-    filed = page.request.post(
-        "/cases", data=report(lon_lat), headers={"Authorization": f"Bearer {token}"}
-    )
-    assert filed.status == 201, filed.text()
-    case_id: int = filed.json()["case_id"]
-    return case_id
 
 
 def is_cases_layer(response: Response) -> bool:
@@ -58,30 +42,8 @@ def open_workbench(page: Page, username: str) -> list[dict[str, Any]]:
     return features_of(loaded.value)
 
 
-def click_map_at(page: Page, lon: float, lat: float) -> None:
-    """Click where a WGS-84 point lies on the map, which opens fitted to the small world."""
-    box = page.get_by_role("region", name="图层").bounding_box()
-    assert box is not None
-
-    def mercator(lon: float, lat: float) -> tuple[float, float]:
-        return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    (west, south), (east, north) = mercator(WEST, SOUTH), mercator(FAR_EAST, NORTH)
-    padding = 24
-    scale = min(
-        (box["width"] - 2 * padding) / (east - west),
-        (box["height"] - 2 * padding) / (north - south),
-    )
-    x, y = mercator(lon, lat)
-    centre_x, centre_y = (west + east) / 2, (south + north) / 2
-    page.mouse.click(
-        box["x"] + box["width"] / 2 + (x - centre_x) * scale,
-        box["y"] + box["height"] / 2 - (y - centre_y) * scale,
-    )
-
-
 def test_the_dispatcher_sees_a_case_filed_in_the_street_with_its_light(page: Page) -> None:
-    case_id = file_case(page, "ins1", IN_A001)
+    case_id = file_through_api(page, "ins1", IN_A001)
 
     features = open_workbench(page, "disp1")
 
@@ -95,7 +57,7 @@ def test_the_dispatcher_sees_a_case_filed_in_the_street_with_its_light(page: Pag
 
 
 def test_clicking_a_grid_shows_its_places_inspector_and_open_cases(page: Page) -> None:
-    file_case(page, "ins1", IN_A001)
+    file_through_api(page, "ins1", IN_A001)
     open_workbench(page, "disp1")
 
     click_map_at(page, *IN_A002)
@@ -108,8 +70,8 @@ def test_clicking_a_grid_shows_its_places_inspector_and_open_cases(page: Page) -
 
 
 def test_a_dispatcher_of_another_street_sees_none_of_its_cases(page: Page) -> None:
-    case_id = file_case(page, "ins1", IN_A001)
-    file_case(page, "ins2", IN_B001)
+    case_id = file_through_api(page, "ins1", IN_A001)
+    file_through_api(page, "ins2", IN_B001)
 
     features = open_workbench(page, "disp2")
 
