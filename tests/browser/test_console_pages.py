@@ -62,7 +62,8 @@ def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
         page.get_by_role("button", name="放大"),
     ):
         box = control.bounding_box()
-        assert box is not None and box["height"] >= 44, (control, box)
+        assert box is not None
+        assert box["height"] >= 44, control
 
 
 def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:
