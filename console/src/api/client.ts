@@ -45,8 +45,15 @@ export function authHeaders(): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {}
 }
 
+/** The data of an answer, or what the API said instead. */
+export function need<T>(result: { data?: T; error?: unknown }): T {
+  if (result.data === undefined) throw result.error ?? new Error('no answer')
+  return result.data
+}
+
 /** The text to show a person for a problem document (already bilingual from the API). */
 export function problemText(error: unknown): string {
+  if (error instanceof Error) return error.message
   if (error && typeof error === 'object' && 'detail' in error) {
     return String((error as Problem).detail)
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Item } from './api'
+import type { Item } from '../../api/referenceData'
 import { searchItems } from './catalogSearch'
 
 const item = (code: string, name: string, bigClassName: string): Item =>

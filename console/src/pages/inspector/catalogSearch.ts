@@ -1,6 +1,6 @@
 // Finding a catalog item the way an inspector thinks of it: by a word of its name (井盖), its
 // code (C0101) or its big class (市容环境).
-import type { Item } from './api'
+import type { Item } from '../../api/referenceData'
 
 export interface ItemGroup {
   label: string

@@ -1,7 +1,7 @@
-// What the workbench and the case forms pick from: the catalog's items and the offices that serve
-// a street. Each is asked of the API once per page load.
-import { api, problemText } from '../../api/client'
-import type { components } from '../../api/schema'
+// What the workbenches and the case forms pick from: the catalog's items and the offices that
+// serve a street. Each is asked of the API once per page load (they change seldom).
+import { api, need, problemText } from './client'
+import type { components } from './schema'
 
 export type Item = components['schemas']['ItemRead']
 export type Office = components['schemas']['OfficeRead']
@@ -9,10 +9,17 @@ export type Office = components['schemas']['OfficeRead']
 let items: Promise<Item[]> | null = null
 const offices = new Map<string, Promise<Office[]>>()
 
+// A few hundred items: one or two pages.
 async function fetchItems(): Promise<Item[]> {
-  const { data, error } = await api.GET('/catalog/items', { params: { query: { limit: 500 } } })
-  if (!data) throw new Error(problemText(error))
-  return data.items
+  const found: Item[] = []
+  let after: string | null = null
+  do {
+    const query: { limit: number; after?: string } = { limit: 500, ...(after ? { after } : {}) }
+    const page = need(await api.GET('/catalog/items', { params: { query } }))
+    found.push(...page.items)
+    after = page.next_after
+  } while (after)
+  return found
 }
 
 async function fetchOffices(streetCode: string): Promise<Office[]> {
@@ -23,7 +30,7 @@ async function fetchOffices(streetCode: string): Promise<Office[]> {
   return data
 }
 
-/** The catalog's items in code order (the catalog holds fewer than 500). */
+/** Every current item of the catalog, in code order. */
 export function catalogItems(): Promise<Item[]> {
   items ??= fetchItems().catch((error: unknown) => {
     items = null
