@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, column, delete, func, literal, or_, select, table, union
+from sqlalchemy import (
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -18,6 +29,7 @@ from gridloop.auth.models import (
     ApiKey,
     LoginAddressThrottle,
     LoginThrottle,
+    RequestThrottle,
     ResponsibilityGridInspector,
     User,
 )
@@ -269,3 +281,45 @@ def delete_stale_login_throttles(session: Session, *, before: datetime, now: dat
     addresses = session.execute(per_address.returning(LoginAddressThrottle.username)).all()
     names = session.execute(per_name.returning(LoginThrottle.username)).all()
     return len(addresses) + len(names)
+
+
+# ----------------------------------------------------------------------------- request throttle
+
+_COUNT = insert(RequestThrottle).values(
+    scope=bindparam("scope"),
+    subject=bindparam("subject"),
+    window_started_at=bindparam("window_started_at"),
+    request_count=1,
+)
+# One statement, one row per caller: a new window starts the count again, a request of the
+# window on record adds one (a worker whose clock lags a little counts into the newer window).
+COUNT_REQUEST = _COUNT.on_conflict_do_update(
+    index_elements=[RequestThrottle.scope, RequestThrottle.subject],
+    set_={
+        "request_count": case(
+            (
+                _COUNT.excluded.window_started_at > RequestThrottle.window_started_at,
+                literal(1),
+            ),
+            else_=RequestThrottle.request_count + 1,
+        ),
+        "window_started_at": func.greatest(
+            RequestThrottle.window_started_at, _COUNT.excluded.window_started_at
+        ),
+    },
+).returning(RequestThrottle.request_count)
+
+
+def count_request(
+    session: Session, *, scope: str, subject: str, window_started_at: datetime
+) -> int:
+    """Count one request of `subject` in the window starting at `window_started_at`; how many
+    it has made in that window, this one included."""
+    params = {"scope": scope, "subject": subject, "window_started_at": window_started_at}
+    return int(session.execute(COUNT_REQUEST, params).scalar_one())
+
+
+def delete_request_counts_before(session: Session, *, before: datetime) -> int:
+    """Delete the counts of windows that started before `before`; how many went."""
+    statement = delete(RequestThrottle).where(RequestThrottle.window_started_at < before)
+    return len(session.execute(statement.returning(RequestThrottle.scope)).all())
