@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     delete,
     exists,
     false,
@@ -39,6 +40,7 @@ from gridloop.cases.models import (
     CaseEvent,
     CaseOffice,
     CasePhoto,
+    CaseRequester,
     CaseSummons,
     CaseSuspension,
     GridCase,
@@ -62,6 +64,7 @@ class Visibility:
     responsibility_grid_codes: frozenset[str] | None = None
     office_id: int | None = None
     api_key_id: int | None = None
+    district_code: str | None = None
 
 
 def _visible(visibility: Visibility) -> ColumnElement[bool]:
@@ -75,6 +78,8 @@ def _visible(visibility: Visibility) -> ColumnElement[bool]:
         return _dispatched_to(visibility.office_id)
     if visibility.api_key_id is not None:
         return GridCase.reported_by_api_key_id == visibility.api_key_id
+    if visibility.district_code is not None:
+        return GridCase.district_code == visibility.district_code
     return false()
 
 
@@ -203,13 +208,14 @@ class CaseFilter:
     unit_grid_code: str | None = None
     responsibility_grid_code: str | None = None
     office_code: str | None = None
-    item_code: str | None = None
+    item_codes: Sequence[str] | None = None
     source: str | None = None
     overdue_at: datetime | None = None  # overdue at this instant
     on_time_at: datetime | None = None  # not overdue at this instant
     reported_from: datetime | None = None
     reported_to: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
+    case_ids: Sequence[int] | None = None
 
 
 def case_page(
@@ -219,20 +225,26 @@ def case_page(
     where: CaseFilter,
     after: int | None,
     limit: int,
+    offset: int = 0,
 ) -> list[GridCase]:
-    """Cases newest first (by case_id), after a case_id (keyset paging)."""
+    """Cases newest first (by case_id), after a case_id (keyset paging) or from an offset."""
     conditions: list[ColumnElement[bool]] = [_visible(visibility)]
     equal = {
         GridCase.street_code: where.street_code,
         GridCase.community_code: where.community_code,
         GridCase.unit_grid_code: where.unit_grid_code,
         GridCase.responsibility_grid_code: where.responsibility_grid_code,
-        GridCase.item_code: where.item_code,
         GridCase.source: where.source,
     }
     conditions += [column == value for column, value in equal.items() if value is not None]
-    if where.statuses is not None:
-        conditions.append(GridCase.status.in_(list(where.statuses)))
+    listed = {
+        GridCase.status: where.statuses,
+        GridCase.item_code: where.item_codes,
+        GridCase.case_id: where.case_ids,
+    }
+    conditions += [
+        column.in_(list(values)) for column, values in listed.items() if values is not None
+    ]
     if where.office_code is not None:
         office_id = select(Office.office_id).where(Office.code == where.office_code)
         conditions.append(
@@ -257,7 +269,11 @@ def case_page(
     if after is not None:
         conditions.append(GridCase.case_id < after)
     statement = (
-        select(GridCase).where(and_(*conditions)).order_by(GridCase.case_id.desc()).limit(limit)
+        select(GridCase)
+        .where(and_(*conditions))
+        .order_by(GridCase.case_id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     return list(session.scalars(statement))
 
@@ -280,6 +296,65 @@ def events(session: Session, *, case_id: int) -> list[Row[Any]]:
         .order_by(CaseEvent.case_event_id)
     )
     return list(session.execute(statement))
+
+
+def status_changes(
+    session: Session,
+    *,
+    visibility: Visibility,
+    since: datetime,
+    until: datetime,
+    offset: int,
+    limit: int,
+) -> list[Row[Any]]:
+    """The events that moved a visible case to another status (filing included) in [since,
+    until), in order: event id, case id, action, the status it led to, when, a rejection's
+    reason, the case's status now and, for a handling report, its newest after-photo by then."""
+    after_photo = (
+        select(CasePhoto.case_photo_id)
+        .where(
+            CasePhoto.case_id == CaseEvent.case_id,
+            CasePhoto.step == "after",
+            CasePhoto.created_at <= CaseEvent.occurred_at,
+        )
+        .order_by(CasePhoto.created_at.desc(), CasePhoto.case_photo_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            CaseEvent.case_event_id,
+            CaseEvent.case_id,
+            CaseEvent.action,
+            CaseEvent.to_status,
+            CaseEvent.occurred_at,
+            CaseEvent.payload["reason"].astext.label("reason"),
+            GridCase.status.label("case_status"),
+            case((CaseEvent.action == "report_handled", after_photo)).label("after_photo_id"),
+        )
+        .join(GridCase, GridCase.case_id == CaseEvent.case_id)
+        .where(
+            _visible(visibility),
+            CaseEvent.from_status.is_distinct_from(CaseEvent.to_status),
+            CaseEvent.occurred_at >= since,
+            CaseEvent.occurred_at < until,
+        )
+        .order_by(CaseEvent.case_event_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+# ----------------------------------------------------------------------------- requesters
+
+
+def add_requester(session: Session, *, case_id: int, values: dict[str, Any], at: datetime) -> None:
+    session.execute(insert(CaseRequester).values(case_id=case_id, created_at=at, **values))
+
+
+def requester(session: Session, *, case_id: int) -> CaseRequester | None:
+    return session.get(CaseRequester, case_id)
 
 
 # ----------------------------------------------------------------------------- offices
@@ -370,6 +445,16 @@ def add_photo(session: Session, photo: CasePhoto) -> CasePhoto:
     session.add(photo)
     session.flush()
     return photo
+
+
+def first_photo_ids(session: Session, *, case_ids: Collection[int], step: str) -> list[Row[Any]]:
+    """The first photo of a step of each case that has one: (case_id, photo_id)."""
+    statement = (
+        select(CasePhoto.case_id, func.min(CasePhoto.case_photo_id).label("photo_id"))
+        .where(CasePhoto.case_id.in_(sorted(case_ids)), CasePhoto.step == step)
+        .group_by(CasePhoto.case_id)
+    )
+    return list(session.execute(statement))
 
 
 def photos(session: Session, *, case_id: int) -> list[CasePhoto]:
