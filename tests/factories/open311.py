@@ -54,10 +54,11 @@ def post_request(
     world: World,
     key: str = "hotline",
     fmt: str = "json",
-    headers: dict[str, str] | None = None,
-    **fields: Any,
+    idempotency_key: str | None = None,
+    **fields: str | None,
 ) -> httpx2.Response:
-    """POST requests with the API key of `key` (`hotline` or `app`) and a filing at A001."""
+    """POST requests with the API key of `key` (`hotline` or `app`) and a filing at A001; a
+    field given as None is left out."""
     form = {
         "api_key": world[key]["X-API-Key"],
         "service_code": "E0102",
@@ -66,8 +67,9 @@ def post_request(
         "description": "小区门口有一堆暴露垃圾",
         **fields,
     }
-    form = {name: value for name, value in form.items() if value is not None}
-    return world.client.post(f"{BASE}/requests.{fmt}", data=form, headers=headers or {})
+    headers = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+    sent = {name: value for name, value in form.items() if value is not None}
+    return world.client.post(f"{BASE}/requests.{fmt}", data=sent, headers=headers)
 
 
 def filed_id(response: httpx2.Response) -> int:
