@@ -47,6 +47,10 @@ def item_limits(session: Session, *, code: str) -> Row[Any] | None:
     return session.execute(ITEM_LIMITS, {"code": code}).one_or_none()
 
 
+def items_by_code(session: Session, *, codes: list[str]) -> list[Item]:
+    return list(session.scalars(_items().where(Item.code.in_(codes))).unique())
+
+
 def item_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Item.code)))
 

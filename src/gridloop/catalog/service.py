@@ -7,6 +7,7 @@ stays readable by its code and leaves the default list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,6 +92,14 @@ def item_read(item: Item) -> ItemRead:
 def get_item(session: Session, *, code: str) -> ItemRead:
     """One item by code, retired or not; NotFound if there is none."""
     return item_read(_find(session, code))
+
+
+def items_by_code(session: Session, *, codes: Iterable[str]) -> dict[str, ItemRead]:
+    """The items of these codes that exist, retired or not, by code."""
+    wanted = sorted({code for code in codes if _well_formed(code)})
+    if not wanted:
+        return {}
+    return {row.code: item_read(row) for row in repository.items_by_code(session, codes=wanted)}
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,6 @@ Scalar = bool | int | float | str
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def all_items(session: Session) -> dict[str, ItemRead]:
-    """Every catalog item, retired ones too (cases keep their codes), by code."""
-    return {item.code: item for item in _pages(session, ItemQuery(include_retired=True, limit=500))}
-
-
 def _pages(session: Session, query: ItemQuery) -> Iterator[ItemRead]:
     while True:
         page = catalog_service.list_items(session, query=query)
@@ -238,7 +233,7 @@ def discovery(session: Session, *, endpoint_url: str) -> DiscoveryRead:
 def _changeset(session: Session) -> datetime:
     moments = [
         moment
-        for item in all_items(session).values()
+        for item in _pages(session, ItemQuery(include_retired=True, limit=500))
         for moment in (item.created_at, item.updated_at, item.retired_at)
         if moment is not None
     ]

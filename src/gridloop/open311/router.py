@@ -299,11 +299,9 @@ def file_request(
 ) -> Response:
     """提交诉求 / File a service request (an intake client's `api_key`): filed at once, by the
     same filing as `POST /cases`; the key's source (12345, public app) is the case's."""
-    district_code = service_requests.jurisdiction(session, form.one("jurisdiction_id"))
     created = service_requests.file_request(
         session,
         client=client,
-        district_code=district_code,
         form=form,
         idempotency_key=idempotency_key,
         now=at,

@@ -24,6 +24,7 @@ from gridloop.cases.models import OfficeRole, PhotoStep
 from gridloop.cases.repository import CaseFilter
 from gridloop.cases.schemas import CaseCreate, CaseFiledRead, CaseRead, PointCreate, RequesterCreate
 from gridloop.cases.workflow import OPEN_STATUSES, Status
+from gridloop.catalog import service as catalog_service
 from gridloop.catalog.schemas import ItemRead
 from gridloop.config import get_settings
 from gridloop.errors import BadRequest, NotFound
@@ -274,26 +275,32 @@ def file_request(
     session: Session,
     *,
     client: ApiKey,
-    district_code: str,
     form: RequestForm,
     idempotency_key: str | None,
     now: datetime,
 ) -> RequestCreatedRead:
     """File a service request as the intake client of its API key: the same filing, scope,
-    coverage check, duplicate search and idempotency as `POST /cases`."""
-    body = _case_create(session, form)
+    coverage check, duplicate search and idempotency as `POST /cases`. The point decides the
+    jurisdiction; a `jurisdiction_id` given must be the point's."""
+    given = form.one("jurisdiction_id")
+    district_code = None if given is None else jurisdiction(session, given)
+    code = form.one("service_code")
+    if code is None:
+        raise BadRequest("缺少 service_code / service_code was not provided")
+    item = catalog.offered_item(session, code=code)
+    body = _case_create(session, form, item)
     caller = callers.caller_for_client(client)
 
     def run() -> StoredResponse:
         filed = filing.file_case(session, caller=caller, body=body, now=now)
-        if filed.district_code != district_code:
+        if district_code is not None and filed.district_code != district_code:
             raise BadRequest(
                 f"该点不在辖区 {district_code} 内 / the point lies outside jurisdiction "
                 f"{district_code}"
             )
         created = RequestCreatedRead(
             service_request_id=filed.case_id,
-            service_notice=_filing_notice(session, filed),
+            service_notice=_filing_notice(item, filed),
             account_id=None,
         )
         return StoredResponse(201, created.model_dump(mode="json"), {})
@@ -311,11 +318,7 @@ def file_request(
     return RequestCreatedRead.model_validate(stored.body)
 
 
-def _case_create(session: Session, form: RequestForm) -> CaseCreate:
-    code = form.one("service_code")
-    if code is None:
-        raise BadRequest("缺少 service_code / service_code was not provided")
-    item = catalog.offered_item(session, code=code)
+def _case_create(session: Session, form: RequestForm, item: ItemRead) -> CaseCreate:
     lat, lon = form.one("lat"), form.one("long")
     if lat is None or lon is None:
         if form.one("address_string") or form.one("address_id"):
@@ -324,7 +327,8 @@ def _case_create(session: Session, form: RequestForm) -> CaseCreate:
                 "lookup: send lat and long (WGS-84)"
             )
         raise BadRequest("缺少位置：须给出 lat 和 long / no location: send lat and long (WGS-84)")
-    attributes = catalog.parse_attributes(session, code=item.code, given=form.attributes())
+    given = form.attributes()
+    attributes = catalog.parse_attributes(session, code=item.code, given=given) if given else {}
     requester = {name: form.one(name) for name in REQUESTER_FIELDS}
     media_url = form.one("media_url")
     try:
@@ -357,8 +361,7 @@ def _invalid(error: ValidationError) -> str:
     return f"请求字段无效 / invalid fields: {'; '.join(parts)}"
 
 
-def _filing_notice(session: Session, filed: CaseFiledRead) -> str:
-    item = catalog.offered_item(session, code=filed.item_code or "")
+def _filing_notice(item: ItemRead, filed: CaseFiledRead) -> str:
     notice = f"结案标准：{item.closing_standard}"
     nearby = [str(candidate.case_id) for candidate in filed.duplicate_candidates]
     if nearby:
@@ -434,7 +437,7 @@ def _public_photos() -> frozenset[Status]:
 
 
 def _request_reads(session: Session, cases: list[CaseRead], links: Links) -> list[RequestRead]:
-    items = catalog.all_items(session) if cases else {}
+    items = catalog_service.items_by_code(session, codes={case.item_code or "" for case in cases})
     public = _public_photos()
     shown = photos.first_photo_ids(
         session,
