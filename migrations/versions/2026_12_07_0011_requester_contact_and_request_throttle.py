@@ -5,8 +5,9 @@
   case, so that no read of cases carries personal data by accident; staff read it for the
   follow-up visit (回访).
 - `request_throttle`: requests counted per caller in fixed windows (Open311: GET per client
-  address, POST per API key). UNLOGGED: counts are worth nothing after a crash, and a commit
-  that wrote only them need not wait for the disk.
+  address, POST per API key), striped by the thread that counts (`shard`), so that concurrent
+  requests of one caller never wait for each other's row. UNLOGGED: counts are worth nothing
+  after a crash, and a commit that wrote only them need not wait for the disk.
 - `ix_case_event_occurred_at`: Open311's `servicerequestupdates` reads the status changes of a
   time window over every case.
 
@@ -57,12 +58,14 @@ def upgrade() -> None:
         "request_throttle",
         sa.Column("scope", sa.String(32), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("shard", sa.Text(), nullable=False),
         sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("request_count", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "length(subject) <= 100", name=op.f("ck_request_throttle_subject_length")
         ),
-        sa.PrimaryKeyConstraint("scope", "subject", name=op.f("pk_request_throttle")),
+        sa.CheckConstraint("length(shard) <= 100", name=op.f("ck_request_throttle_shard_length")),
+        sa.PrimaryKeyConstraint("scope", "subject", "shard", name=op.f("pk_request_throttle")),
         prefixes=["UNLOGGED"],
     )
     op.create_index("ix_case_event_occurred_at", "case_event", ["occurred_at"])
