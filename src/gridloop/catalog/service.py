@@ -94,12 +94,26 @@ def get_item(session: Session, *, code: str) -> ItemRead:
     return item_read(_find(session, code))
 
 
-def items_by_code(session: Session, *, codes: Iterable[str]) -> dict[str, ItemRead]:
-    """The items of these codes that exist, retired or not, by code."""
+@dataclass(frozen=True)
+class ItemTexts:
+    """What an account of a case for the public names of its item."""
+
+    code: str
+    name: str
+    closing_standard: str
+    retired_at: datetime | None
+
+
+def item_texts(session: Session, *, codes: Iterable[str]) -> dict[str, ItemTexts]:
+    """The name and closing standard of the items of these codes, retired or not, by code."""
     wanted = sorted({code for code in codes if _well_formed(code)})
     if not wanted:
         return {}
-    return {row.code: item_read(row) for row in repository.items_by_code(session, codes=wanted)}
+    rows = repository.item_texts(session, codes=wanted)
+    return {
+        row.code: ItemTexts(row.code, row.name, row.closing_standard, row.retired_at)
+        for row in rows
+    }
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gridloop.catalog import service as catalog_service
 from gridloop.catalog.models import ItemKind
 from gridloop.catalog.schemas import ItemQuery, ItemRead
+from gridloop.catalog.service import ItemTexts
 from gridloop.config import get_settings
 from gridloop.errors import BadRequest, NotFound
 from gridloop.localtime import parse_timezone
@@ -54,17 +55,14 @@ def _pages(session: Session, query: ItemQuery) -> Iterator[ItemRead]:
         query = query.model_copy(update={"after": page.next_after})
 
 
-def _offered(item: ItemRead) -> bool:
+def _offered(item: ItemRead | ItemTexts) -> bool:
     prefixes = get_settings().open311_services
     return item.retired_at is None and any(item.code.startswith(prefix) for prefix in prefixes)
 
 
-def offered_item(session: Session, *, code: str) -> ItemRead:
+def offered_item(session: Session, *, code: str) -> ItemTexts:
     """The item of a service the public may report; NotFound otherwise."""
-    try:
-        item = catalog_service.get_item(session, code=code)
-    except NotFound:
-        item = None
+    item = catalog_service.item_texts(session, codes=[code]).get(code)
     if item is None or not _offered(item):
         raise NotFound(f"service_code {code} 不存在 / service_code {code} not found")
     return item

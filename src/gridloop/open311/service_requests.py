@@ -25,7 +25,7 @@ from gridloop.cases.repository import CaseFilter
 from gridloop.cases.schemas import CaseCreate, CaseFiledRead, CaseRead, PointCreate, RequesterCreate
 from gridloop.cases.workflow import OPEN_STATUSES, Status
 from gridloop.catalog import service as catalog_service
-from gridloop.catalog.schemas import ItemRead
+from gridloop.catalog.service import ItemTexts
 from gridloop.config import get_settings
 from gridloop.errors import BadRequest, NotFound
 from gridloop.geo.crs import Crs
@@ -318,7 +318,7 @@ def file_request(
     return RequestCreatedRead.model_validate(stored.body)
 
 
-def _case_create(session: Session, form: RequestForm, item: ItemRead) -> CaseCreate:
+def _case_create(session: Session, form: RequestForm, item: ItemTexts) -> CaseCreate:
     lat, lon = form.one("lat"), form.one("long")
     if lat is None or lon is None:
         if form.one("address_string") or form.one("address_id"):
@@ -361,7 +361,7 @@ def _invalid(error: ValidationError) -> str:
     return f"请求字段无效 / invalid fields: {'; '.join(parts)}"
 
 
-def _filing_notice(item: ItemRead, filed: CaseFiledRead) -> str:
+def _filing_notice(item: ItemTexts, filed: CaseFiledRead) -> str:
     notice = f"结案标准：{item.closing_standard}"
     nearby = [str(candidate.case_id) for candidate in filed.duplicate_candidates]
     if nearby:
@@ -437,7 +437,7 @@ def _public_photos() -> frozenset[Status]:
 
 
 def _request_reads(session: Session, cases: list[CaseRead], links: Links) -> list[RequestRead]:
-    items = catalog_service.items_by_code(session, codes={case.item_code or "" for case in cases})
+    items = catalog_service.item_texts(session, codes={case.item_code or "" for case in cases})
     public = _public_photos()
     shown = photos.first_photo_ids(
         session,
@@ -454,7 +454,7 @@ def _request_reads(session: Session, cases: list[CaseRead], links: Links) -> lis
     ]
 
 
-def _request_read(case: CaseRead, item: ItemRead | None, media_url: str | None) -> RequestRead:
+def _request_read(case: CaseRead, item: ItemTexts | None, media_url: str | None) -> RequestRead:
     lead = next((office for office in case.offices if office.role is OfficeRole.LEAD), None)
     return RequestRead(
         service_request_id=case.case_id,
