@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Double,
+    Integer,
     Row,
     Table,
     Text,
@@ -308,7 +309,7 @@ def status_changes(
     limit: int,
 ) -> list[Row[Any]]:
     """The events that moved a visible case to another status (filing included) in [since,
-    until), in order: event id, case id, action, the status it led to, when, a rejection's
+    until), in time order: event id, case id, action, the status it led to, when, a rejection's
     reason, the case's status now and, for a handling report, its newest after-photo by then."""
     after_photo = (
         select(CasePhoto.case_photo_id)
@@ -339,7 +340,8 @@ def status_changes(
             CaseEvent.occurred_at >= since,
             CaseEvent.occurred_at < until,
         )
-        .order_by(CaseEvent.case_event_id)
+        # In time order, by the index on the time (event ids follow the time of each case only).
+        .order_by(CaseEvent.occurred_at, CaseEvent.case_event_id)
         .offset(offset)
         .limit(limit)
     )
@@ -447,14 +449,20 @@ def add_photo(session: Session, photo: CasePhoto) -> CasePhoto:
     return photo
 
 
+# Built once, the cases as one array: a page of a thousand cases is one parameter.
+FIRST_PHOTO_IDS = (
+    select(CasePhoto.case_id, func.min(CasePhoto.case_photo_id).label("photo_id"))
+    .where(
+        CasePhoto.case_id == any_(bindparam("case_ids", type_=ARRAY(Integer))),
+        CasePhoto.step == bindparam("step"),
+    )
+    .group_by(CasePhoto.case_id)
+)
+
+
 def first_photo_ids(session: Session, *, case_ids: Collection[int], step: str) -> list[Row[Any]]:
     """The first photo of a step of each case that has one: (case_id, photo_id)."""
-    statement = (
-        select(CasePhoto.case_id, func.min(CasePhoto.case_photo_id).label("photo_id"))
-        .where(CasePhoto.case_id.in_(sorted(case_ids)), CasePhoto.step == step)
-        .group_by(CasePhoto.case_id)
-    )
-    return list(session.execute(statement))
+    return list(session.execute(FIRST_PHOTO_IDS, {"case_ids": list(case_ids), "step": step}))
 
 
 def photos(session: Session, *, case_id: int) -> list[CasePhoto]:
