@@ -9,8 +9,8 @@ limits far above the load (they are still counted, as in production):
   first, at random streets: `GET /open311/v2/requests.json?bbox=<the street's extent>&start_date=
   …&end_date=…&limit=…` against `GET /cases?bbox=…&reported_from=…&reported_to=…&limit=…` with
   an auditor's token. The same cases come back (checked: `same cases: yes`). One keep-alive
-  connection a side, `--requests` (after `--warmup`) per side in each of `--rounds`, the twins
-  taking turns request by request; p50 / p99 / mean and Open311 ÷ native.
+  connection (so one worker answers both), `--requests` (after `--warmup`) per side in each of
+  `--rounds`, the twins taking turns request by request; p50 / p99 / mean and Open311 ÷ native.
 - POST: `--clients` (default 50) keep-alive clients filing back to back for `--seconds` per side
   and round with one 12345 API key: `POST /open311/v2/requests.json` (form) against `POST
   /cases` (JSON), at random unit-grid points; throughput, p50 / p99, native ÷ Open311.
@@ -215,13 +215,12 @@ def _order(round_no: int) -> tuple[str, ...]:
 def measure_reads(
     port: int, token: str, reads: Reads, args: argparse.Namespace
 ) -> dict[str, Latencies]:
-    """The twins request by request, taking turns (first one, then the other), so that the
-    machine's other work falls on both alike."""
+    """The twins request by request, taking turns (first one, then the other) on one keep-alive
+    connection: the same worker answers both, and the machine's other work falls on both alike.
+    """
     timed = {side: Latencies() for side in SIDES}
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    connections = {
-        side: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for side in SIDES
-    }
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         for round_no in range(args.rounds):
             log(f"round {round_no + 1}: GET, {args.requests} requests a side, taking turns")
@@ -232,8 +231,8 @@ def measure_reads(
             for index in range(args.warmup + args.requests):
                 for side in _order(index):
                     start = time.perf_counter_ns()
-                    connections[side].request("GET", paths[side][index], headers=headers)
-                    reply = connections[side].getresponse()
+                    connection.request("GET", paths[side][index], headers=headers)
+                    reply = connection.getresponse()
                     body = reply.read()
                     elapsed = (time.perf_counter_ns() - start) / 1e6
                     if reply.status != 200:
@@ -243,8 +242,7 @@ def measure_reads(
                     if index >= args.warmup:
                         timed[side].values_ms.append(elapsed)
     finally:
-        for connection in connections.values():
-            connection.close()
+        connection.close()
     return timed
 
 

@@ -1,15 +1,18 @@
 """Open311 GeoReport v2 under /open311/v2/, every resource as `.json` and `.xml`.
 
 GET needs no key and is rate limited per client address; POST needs an intake client's
-`api_key` and is rate limited per key. Each count is a short transaction of its own, before the
-request's: a request refused later for another reason has still been made. Every failure is an
-Open311 error in the requested format (`[{"code", "description"}]`, `<errors><error>…`), with
-the status the specification asks for: 400, 403, 404 or 429.
+`api_key` and is rate limited per key. A request is counted in its transaction, and once more
+in a transaction of its own if it fails (its count went with the rollback): a failed request has
+been made all the same. Every failure is an Open311 error in the requested format (`[{"code",
+"description"}]`, `<errors><error>…`), with the status the specification asks for: 400, 403, 404
+or 429.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -17,15 +20,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from gridloop.auth import service as auth_service
 from gridloop.auth.dependencies import ClientAddress, Now
 from gridloop.auth.models import ApiKey
 from gridloop.config import get_settings
 from gridloop.db import SessionDep, session_factory
-from gridloop.errors import DomainError, Forbidden
+from gridloop.errors import DomainError, Forbidden, TooManyRequests
 from gridloop.open311 import catalog, service_requests
 from gridloop.open311.schemas import (
     DiscoveryRead,
@@ -74,35 +79,53 @@ def _described(error: DomainError) -> list[str]:
     return [error.detail]
 
 
+async def _open311_error(request: Request, error: Exception) -> Response:
+    await _recount(request, error)
+    return _error_of(request, error)
+
+
+# The failures an Open311 route answers itself; anything else stays the app's (a bug is a 500).
+OPEN311_ERRORS: dict[Any, Callable[[Request, Exception], Coroutine[Any, Any, Response]]] = {
+    DomainError: _open311_error,
+    RequestValidationError: _open311_error,
+    HTTPException: _open311_error,
+}
+
+
 class Open311Route(APIRoute):
-    """A route whose every failure is an Open311 error in the format the path asks for."""
+    """A route whose every failure is an Open311 error in the format the path asks for.
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+    Its exception handlers stand in for the app's, so that they answer after the request's
+    dependencies have ended: the failed request's transaction is rolled back, as everywhere.
+    """
 
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except DomainError as error:
-                return error_response(request, error.status, _described(error), error.headers)
-            except RequestValidationError as error:
-                # Path parameters name the resource: a wrong one is a resource not there.
-                wrong_path = any(problem["loc"][0] == "path" for problem in error.errors())
-                described = [
-                    f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
-                    for problem in error.errors()
-                ]
-                return error_response(
-                    request,
-                    404 if wrong_path else 400,
-                    [f"请求无效 / invalid request: {'; '.join(described)}"],
-                )
-            except HTTPException as error:
-                return error_response(
-                    request, error.status_code, [f"请求无效 / invalid request: {error.detail}"]
-                )
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handlers, _ = scope.get("starlette.exception_handlers", ({}, {}))
+        handled: tuple[dict[Any, Any], dict[int, Any]] = ({**handlers, **OPEN311_ERRORS}, {})
+        await super().handle({**scope, "starlette.exception_handlers": handled}, receive, send)
 
-        return route
+
+def _error_of(request: Request, error: Exception) -> Response:
+    match error:
+        case DomainError():
+            return error_response(request, error.status, _described(error), error.headers)
+        case RequestValidationError():
+            # Path parameters name the resource: a wrong one is a resource not there.
+            wrong_path = any(problem["loc"][0] == "path" for problem in error.errors())
+            described = [
+                f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
+                for problem in error.errors()
+            ]
+            return error_response(
+                request,
+                404 if wrong_path else 400,
+                [f"请求无效 / invalid request: {'; '.join(described)}"],
+            )
+        case HTTPException():
+            return error_response(
+                request, error.status_code, [f"请求无效 / invalid request: {error.detail}"]
+            )
+    raise error
 
 
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
@@ -148,16 +171,50 @@ def _links(request: Request) -> Links:
 # ----------------------------------------------------------------------------- rate limits
 
 
-def public_get(factory: Factory, address: ClientAddress, at: Now) -> None:
-    """Count a GET against its client address's limit, in a transaction of its own."""
-    with factory.begin() as session:
+@dataclass(frozen=True)
+class Count:
+    """A request counted against its caller's limit, in the request's transaction."""
+
+    scope: str
+    subject: str
+    limit: int
+    at: datetime
+
+    def take(self, session: Session) -> None:
         auth_service.count_request(
-            session,
-            scope="open311-get",
-            subject=address,
-            limit=get_settings().open311_get_per_minute,
-            now=at,
+            session, scope=self.scope, subject=self.subject, limit=self.limit, now=self.at
         )
+
+
+def _counted(
+    request: Request, factory: sessionmaker[Session], count: Count, session: Session
+) -> None:
+    """Count in the request's transaction, and remember how to count again should the request
+    fail: its count goes with its rollback, but a failed request has been made all the same."""
+    count.take(session)
+    request.state.open311_recount = lambda: _count_alone(factory, count)
+
+
+def _count_alone(factory: sessionmaker[Session], count: Count) -> None:
+    try:
+        with factory.begin() as session:
+            count.take(session)
+    except TooManyRequests:
+        pass  # past the limit already: its own error says what went wrong
+
+
+async def _recount(request: Request, error: Exception) -> None:
+    recount = getattr(request.state, "open311_recount", None)
+    if recount is not None and not isinstance(error, TooManyRequests):
+        await run_in_threadpool(recount)
+
+
+def public_get(
+    request: Request, session: SessionDep, factory: Factory, address: ClientAddress, at: Now
+) -> None:
+    """Count a GET against its client address's limit."""
+    count = Count("open311-get", address, get_settings().open311_get_per_minute, at)
+    _counted(request, factory, count, session)
 
 
 async def request_form(request: Request) -> RequestForm:
@@ -172,22 +229,18 @@ async def request_form(request: Request) -> RequestForm:
 Form = Annotated[RequestForm, Depends(request_form)]
 
 
-def intake_client(form: Form, factory: Factory, at: Now) -> ApiKey:
+def intake_client(
+    request: Request, form: Form, session: SessionDep, factory: Factory, at: Now
+) -> ApiKey:
     """The intake client of the form's `api_key`, its filing counted against its limit."""
     key = form.one("api_key")
     if key is None:
         raise Forbidden("缺少 api_key / api_key was not provided")
-    with factory.begin() as session:
-        client = auth_service.client_for_api_key(session, key=key)
-        if client is None:
-            raise Forbidden("api_key 无效或已吊销 / the api_key is invalid or revoked")
-        auth_service.count_request(
-            session,
-            scope="open311-post",
-            subject=str(client.api_key_id),
-            limit=get_settings().open311_post_per_minute,
-            now=at,
-        )
+    client = auth_service.client_for_api_key(session, key=key)
+    if client is None:
+        raise Forbidden("api_key 无效或已吊销 / the api_key is invalid or revoked")
+    limit = get_settings().open311_post_per_minute
+    _counted(request, factory, Count("open311-post", str(client.api_key_id), limit, at), session)
     return client
 
 

@@ -128,6 +128,20 @@ def test_several_jurisdictions_need_jurisdiction_id(world: World, session: Sessi
     assert get(world.client, "requests", "json", jurisdiction_id="310106").json() == []
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_filing_failing_after_its_insert_leaves_nothing(
+    world: World, session: Session, fmt: str
+) -> None:
+    session.add(District(code="310106", name="静安区"))
+    session.commit()
+
+    response = post_request(world, fmt=fmt, jurisdiction_id="310106")  # the point is 310105's
+
+    [error] = open311_errors(response, 400)
+    assert "310106" in error["description"]
+    assert world.client.get("/cases", headers=world["aud"]).json()["items"] == []
+
+
 def _from(app: FastAPI, address: str) -> TestClient:
     return TestClient(app, client=(address, 50000))
 
@@ -149,6 +163,20 @@ def test_gets_are_limited_per_client_address(
     assert get(other, "services", fmt).status_code == 200
     world.clock.now = world.clock.now.replace(minute=world.clock.now.minute + 1)
     assert get(busy, "services", fmt).status_code == 200
+
+
+def test_failed_requests_count_too(world: World, set_settings: SetSettings) -> None:
+    set_settings(GRIDLOOP_OPEN311_GET_PER_MINUTE="3", GRIDLOOP_OPEN311_POST_PER_MINUTE="2")
+
+    failed = [get(world.client, "requests/424242").status_code for _ in range(2)]
+    answered = get(world.client, "services").status_code
+    refused = get(world.client, "services")
+    failed_filing = post_request(world, lat="north").status_code
+
+    assert (failed, answered, failed_filing) == ([404, 404], 200, 400)
+    open311_errors(refused, 429)
+    assert post_request(world).status_code == 201
+    open311_errors(post_request(world), 429)
 
 
 def test_filings_are_limited_per_api_key(world: World, set_settings: SetSettings) -> None:
