@@ -10,7 +10,6 @@ from xml.etree.ElementTree import Element
 
 import httpx2
 from defusedxml import ElementTree
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from gridloop.catalog import seed as catalog_seed
@@ -46,7 +45,7 @@ REQUESTER = {
 }
 
 
-def get(client: TestClient, resource: str, fmt: str = "json", **params: Any) -> httpx2.Response:
+def get(client: httpx2.Client, resource: str, fmt: str = "json", **params: Any) -> httpx2.Response:
     return client.get(f"{BASE}/{resource}.{fmt}", params=params)
 
 
@@ -106,7 +105,7 @@ def as_text(value: Any) -> Any:
     return None if value is None else str(value)
 
 
-def both(client: TestClient, resource: str, **params: Any) -> tuple[Any, Element]:
+def both(client: httpx2.Client, resource: str, **params: Any) -> tuple[Any, Element]:
     """A resource in both formats: the JSON, and the XML root; asserting they agree."""
     as_json = get(client, resource, "json", **params)
     as_xml = get(client, resource, "xml", **params)

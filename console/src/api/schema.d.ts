@@ -137,7 +137,8 @@ export interface paths {
         };
         /**
          * List Cases
-         * @description 案件列表 / The caller's queue, newest first, filtered; keyset pages (`after`).
+         * @description 案件列表 / The caller's cases, filtered (a work queue: `queue`), newest first or as
+         *     `sort` says; keyset pages (`after`).
          *
          *     Scope: inspector — own grids; dispatcher — own street; liaison — cases dispatched to their
          *     office; auditor and admin — all; intake client — what it filed. GeoJSON with
@@ -153,6 +154,50 @@ export interface paths {
          *     lists open cases of the same item within 50 m and 24 h: duplicate candidates, not merged.
          */
         post: operations["file_case_cases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/duplicate-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Duplicate Candidates
+         * @description 疑似重复 / The duplicate candidates a report filed here now would get, before filing it:
+         *     open cases of the same item within 50 m and 24 h that the caller sees, nearest first, each
+         *     with its photos. The point and item are checked as `POST /cases` checks them (an inspector
+         *     only in their own grids, naming a current item).
+         */
+        get: operations["duplicate_candidates_cases_duplicate_candidates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue Counts
+         * @description 队列计数 / How many of the caller's cases each work queue holds now, under the filters
+         *     of `GET /cases` (one query). The same cases as `GET /cases?queue=…`, in the same scope.
+         */
+        get: operations["queue_counts_cases_queues_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -560,6 +605,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/{case_id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case Duplicates
+         * @description 疑似重复 / Open cases the caller sees that this one may repeat: the same item within 50 m,
+         *     reported within 24 h either side of it; nearest first. Nothing is merged.
+         */
+        get: operations["case_duplicates_cases__case_id__duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{case_id}/events": {
         parameters: {
             query?: never;
@@ -769,6 +835,27 @@ export interface paths {
          * @description The district, street, community, unit grid and responsibility grid of a point.
          */
         get: operations["locate_geo_locate_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/geo/unit-grids/{code}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Grid Summary
+         * @description 单元网格概况 / A unit grid's codes and places, its responsibility grid and inspectors, and
+         *     the open cases in it that the caller sees (their count and the newest of them).
+         */
+        get: operations["grid_summary_geo_unit_grids__code__summary_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2090,6 +2177,12 @@ export interface components {
             version: number;
         };
         /**
+         * CaseSort
+         * @description The order of a queue page: a field, descending with a leading `-`; then by case_id.
+         * @enum {string}
+         */
+        CaseSort: "-case_id" | "case_id" | "-reported_at" | "reported_at" | "-running_due_at" | "running_due_at";
+        /**
          * Condition
          * @description The conditions of a rule, in the order they are evaluated (cheap first).
          * @enum {string}
@@ -2293,6 +2386,28 @@ export interface components {
             distance_m: number;
             /** Item Code */
             item_code: string | null;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            status: components["schemas"]["Status"];
+        };
+        /** DuplicateCandidateRead */
+        DuplicateCandidateRead: {
+            /** Case Id */
+            case_id: number;
+            /** Description */
+            description: string;
+            /** Distance M */
+            distance_m: number;
+            /** Item Code */
+            item_code: string | null;
+            /**
+             * Photos
+             * @description its photos, before-photos first
+             */
+            photos: components["schemas"]["CasePhotoRead"][];
             /**
              * Reported At
              * Format: date-time
@@ -2612,6 +2727,33 @@ export interface components {
             name_zh: string;
         };
         /**
+         * GridSummaryRead
+         * @description A unit grid as the map shows it when clicked.
+         */
+        GridSummaryRead: {
+            community: components["schemas"]["Area"];
+            district: components["schemas"]["Area"];
+            /**
+             * Inspectors
+             * @description the inspectors (监督员) who patrol its responsibility grid
+             */
+            inspectors: components["schemas"]["InspectorRead"][];
+            /**
+             * Latest Open Cases
+             * @description the newest 20 of them, newest first; the rest through `GET /cases?unit_grid_code=`
+             */
+            latest_open_cases: components["schemas"]["CaseRead"][];
+            /**
+             * Open Cases
+             * @description open cases in the grid that the caller sees
+             */
+            open_cases: number;
+            responsibility_grid: components["schemas"]["Area"] | null;
+            street: components["schemas"]["Area"];
+            /** Unit Grid Code */
+            unit_grid_code: string;
+        };
+        /**
          * GroupBy
          * @description What report rows are grouped by: a rollup kind, or a coarser group read from one.
          * @enum {string}
@@ -2702,6 +2844,15 @@ export interface components {
             lat: number;
             /** Lon */
             lon: number;
+        };
+        /** InspectorRead */
+        InspectorRead: {
+            /** Display Name */
+            display_name: string;
+            /** User Id */
+            user_id: number;
+            /** Username */
+            username: string;
         };
         /**
          * InspectorRows
@@ -3169,6 +3320,27 @@ export interface components {
             location: string;
             /** Reason */
             reason: string;
+        };
+        /**
+         * Queue
+         * @description A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回.
+         * @enum {string}
+         */
+        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned";
+        /** QueueCount */
+        QueueCount: {
+            /** Count */
+            count: number;
+            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+            queue: components["schemas"]["Queue"];
+        };
+        /** QueueCountsRead */
+        QueueCountsRead: {
+            /**
+             * Queues
+             * @description every queue, in the order a workbench shows them
+             */
+            queues: components["schemas"]["QueueCount"][];
         };
         /** Ready */
         Ready: {
@@ -3862,6 +4034,11 @@ export interface components {
             fields: string[];
             id: components["schemas"]["Layer"];
             /**
+             * Label Min Zoom
+             * @description from this zoom a tile also carries one label point per feature, in the MVT layer `<layer>-labels`
+             */
+            label_min_zoom: number;
+            /**
              * Min Zoom
              * @description below this zoom the layer's tiles are empty
              */
@@ -4028,6 +4205,11 @@ export interface components {
          * @enum {string}
          */
         Verification: "passed" | "failed";
+        /**
+         * VerificationFilter
+         * @enum {string}
+         */
+        VerificationFilter: "none" | "passed" | "failed";
         /** VerifyBody */
         VerifyBody: {
             /** Note */
@@ -4401,13 +4583,19 @@ export interface operations {
                 office_code?: string | null;
                 item_code?: string | null;
                 source?: components["schemas"]["Source"] | null;
+                /** @description 核查 of the current round: `none` (not verified yet, as 待核查 needs with status=handled), `passed` or `failed` */
+                verification?: components["schemas"]["VerificationFilter"] | null;
                 /** @description the current step's deadline passed */
                 overdue?: boolean | null;
                 reported_from?: string | null;
                 /** @description exclusive */
                 reported_to?: string | null;
                 bbox?: string | null;
-                /** @description case_id to continue after */
+                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+                queue?: components["schemas"]["Queue"] | null;
+                /** @description running_due_at: the current step's deadline; cases without one come after every deadline */
+                sort?: components["schemas"]["CaseSort"];
+                /** @description case_id of the last case of the page before, to go on after */
                 after?: number | null;
                 limit?: number;
                 /** @description geojson: the same as `Accept: application/geo+json` */
@@ -4530,6 +4718,109 @@ export interface operations {
                 };
             };
             /** @description `/problems/calendar-missing`; `/problems/idempotency-key-reused`; `/problems/outside-coverage`; `/problems/outside-your-grids`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_candidates_cases_duplicate_candidates_get: {
+        parameters: {
+            query: {
+                /** @description longitude in `crs` */
+                lon: number;
+                /** @description latitude in `crs` */
+                lat: number;
+                /** @description wgs84 (GPS), gcj02 (AMap, Tencent) or bd09 (Baidu) */
+                crs: components["schemas"]["Crs"];
+                /** @description the item it would name; any item when not given */
+                item_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateCandidateRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/outside-coverage`; `/problems/outside-your-grids`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_counts_cases_queues_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["Status"][] | null;
+                street_code?: string | null;
+                community_code?: string | null;
+                unit_grid_code?: string | null;
+                responsibility_grid_code?: string | null;
+                /** @description dispatched to this office */
+                office_code?: string | null;
+                item_code?: string | null;
+                source?: components["schemas"]["Source"] | null;
+                /** @description 核查 of the current round: `none` (not verified yet, as 待核查 needs with status=handled), `passed` or `failed` */
+                verification?: components["schemas"]["VerificationFilter"] | null;
+                /** @description the current step's deadline passed */
+                overdue?: boolean | null;
+                reported_from?: string | null;
+                /** @description exclusive */
+                reported_to?: string | null;
+                bbox?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueCountsRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6586,6 +6877,55 @@ export interface operations {
             };
         };
     };
+    case_duplicates_cases__case_id__duplicates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateCandidate"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     case_events_cases__case_id__events_get: {
         parameters: {
             query?: never;
@@ -7308,6 +7648,55 @@ export interface operations {
                 };
             };
             /** @description `/problems/outside-coverage`; `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    grid_summary_geo_unit_grids__code__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridSummaryRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -219,10 +219,11 @@ class RequestQuery:
             page=Page.parse(limit, offset),
         )
 
-    def where(self) -> CaseFilter:
+    def where(self, now: datetime) -> CaseFilter:
         if self.ids:
-            return CaseFilter(case_ids=self.ids)
+            return CaseFilter(now=now, case_ids=self.ids)
         return CaseFilter(
+            now=now,
             statuses=None
             if not self.statuses
             else [status.value for group in self.statuses for status in STATUS_GROUPS[group]],
@@ -393,7 +394,7 @@ def list_requests(
     cases = reads.case_list(
         session,
         caller=callers.public_reader(district_code),
-        where=query.where(),
+        where=query.where(now),
         offset=page.offset,
         limit=page.limit,
         now=now,
@@ -420,7 +421,7 @@ def _case(session: Session, district_code: str, case_id: int, now: datetime) -> 
     found = reads.case_list(
         session,
         caller=callers.public_reader(district_code),
-        where=CaseFilter(case_ids=[case_id]),
+        where=CaseFilter(now=now, case_ids=[case_id]),
         offset=0,
         limit=1,
         now=now,
