@@ -22,24 +22,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
-from openloop import OpenLoopResult, RequestOf, open_loop
+from openloop import OpenLoopResult, open_loop
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, event, text
@@ -51,9 +46,11 @@ from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
 
 from harness import (
-    Latencies,
+    HttpResult,
+    RequestOf,
     Server,
     admin_url,
+    closed_loop,
     host_summary,
     libpq_params,
     log,
@@ -206,63 +203,17 @@ def database_copy(admin: str, url: str, name: str) -> Iterator[str]:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class HttpResult:
-    latencies: Latencies = field(default_factory=Latencies)
-    statuses: Counter[int] = field(default_factory=Counter)
-    seconds: float = 0.0
-
-    @property
-    def per_second(self) -> float:
-        return self.latencies.count / self.seconds if self.seconds else 0.0
-
-
 def bench_http(
     server: Server, key: str, points: Sequence[Point], clients: int, seconds: float, warmup: float
 ) -> HttpResult:
     """`clients` threads, each one keep-alive connection, filing back to back."""
-    result = HttpResult()
-    lock = threading.Lock()
-    start_gate = threading.Barrier(clients + 1)
-    started = 0.0
-    stop_at = 0.0
-
-    def client(number: int) -> None:
-        rng = random.Random(number)
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        headers = {"X-API-Key": key, "Content-Type": "application/json"}
-        local = Latencies()
-        statuses: Counter[int] = Counter()
-        start_gate.wait()
-        index = 0
-        try:
-            while (now := time.perf_counter()) < stop_at:
-                body = json.dumps(filing(rng.choice(points), number * 1_000_000 + index))
-                index += 1
-                begin = time.perf_counter_ns()
-                connection.request("POST", "/cases", body=body, headers=headers)
-                reply = connection.getresponse()
-                reply.read()
-                elapsed = (time.perf_counter_ns() - begin) / 1e6
-                if now >= started + warmup:
-                    local.values_ms.append(elapsed)
-                    statuses[reply.status] += 1
-        finally:
-            connection.close()
-        with lock:
-            result.latencies.values_ms.extend(local.values_ms)
-            result.statuses.update(statuses)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    stop_at = started + warmup + seconds
-    start_gate.wait()
-    for thread in threads:
-        thread.join()
-    result.seconds = seconds
-    return result
+    return closed_loop(
+        server.port,
+        filing_request(key, points, seed=None),
+        clients=clients,
+        seconds=seconds,
+        warmup=warmup,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,13 +238,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def filing_request(key: str, points: Sequence[Point]) -> RequestOf:
-    """The n-th open-loop filing: POST /cases at a random point, as the closed loop sends."""
-    rng = random.Random(7)
+def filing_request(key: str, points: Sequence[Point], seed: int | None = 7) -> RequestOf:
+    """The n-th filing: POST /cases at a random point (the open loop numbers its own from
+    900,000,000; the closed loop's clients share one generator)."""
+    rng = random.Random(seed)
+    offset = 0 if seed is None else 900_000_000
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
     def request_of(index: int) -> tuple[str, str, dict[str, str], bytes]:
-        body = json.dumps(filing(rng.choice(points), 900_000_000 + index)).encode()
+        body = json.dumps(filing(rng.choice(points), offset + index)).encode()
         return "POST", "/cases", headers, body
 
     return request_of

@@ -8,6 +8,7 @@ it as `harness`.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import math
 import os
 import platform
@@ -17,7 +18,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +90,72 @@ class Latencies:
     def per_second(self) -> float:
         """Throughput of one client issuing the operations back to back: 1 / mean."""
         return 1000.0 / self.mean if self.values_ms else math.nan
+
+
+# --------------------------------------------------------------------------------------------
+# load
+# --------------------------------------------------------------------------------------------
+
+# (method, path, headers, body) of the n-th request
+RequestOf = Callable[[int], tuple[str, str, dict[str, str], bytes]]
+
+
+@dataclass
+class HttpResult:
+    latencies: Latencies = field(default_factory=Latencies)
+    statuses: Counter[int] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.latencies.count / self.seconds if self.seconds else 0.0
+
+
+def closed_loop(
+    port: int, request_of: RequestOf, *, clients: int, seconds: float, warmup: float
+) -> HttpResult:
+    """`clients` threads, each one keep-alive connection sending back to back; client `n`
+    sends requests `n × 1,000,000 + i`. Nothing is counted during the first `warmup` seconds."""
+    result = HttpResult()
+    lock = threading.Lock()
+    start_gate = threading.Barrier(clients + 1)
+    started = 0.0
+    stop_at = 0.0
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local = Latencies()
+        statuses: Counter[int] = Counter()
+        start_gate.wait()
+        index = 0
+        try:
+            while (now := time.perf_counter()) < stop_at:
+                method, path, headers, body = request_of(number * 1_000_000 + index)
+                index += 1
+                begin = time.perf_counter_ns()
+                connection.request(method, path, body=body, headers=headers)
+                reply = connection.getresponse()
+                reply.read()
+                elapsed = (time.perf_counter_ns() - begin) / 1e6
+                if now >= started + warmup:
+                    local.values_ms.append(elapsed)
+                    statuses[reply.status] += 1
+        finally:
+            connection.close()
+        with lock:
+            result.latencies.values_ms.extend(local.values_ms)
+            result.statuses.update(statuses)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    stop_at = started + warmup + seconds
+    start_gate.wait()
+    for thread in threads:
+        thread.join()
+    result.seconds = seconds
+    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,13 +13,9 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness import Latencies
-
-# (method, path, headers, body) of the n-th request
-RequestOf = Callable[[int], tuple[str, str, dict[str, str], bytes]]
+from harness import Latencies, RequestOf
 
 
 @dataclass

@@ -25,6 +25,7 @@ from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
 from gridloop.observability import exposition
 from gridloop.observability.middleware import RequestObserver
+from gridloop.open311 import router as open311_router
 from gridloop.org import router as org_router
 from gridloop.reports import router as reports_router
 from gridloop.routing import router as routing_router
@@ -70,6 +71,7 @@ def create_app() -> FastAPI:
     app.include_router(reports_router.router)
     app.include_router(tiles_router.router)
     app.include_router(grid_router.router)
+    app.include_router(open311_router.router)
     app.include_router(console.router)
     install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -85,6 +87,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             metrics.process_exit()
 
 
+def _answers_in_own_formats(operation: dict[str, Any]) -> bool:
+    """An operation whose errors are not problems but its own (Open311's, in JSON and XML):
+    it keeps them, and FastAPI's 422, which its route never returns, goes."""
+    responses = operation.get("responses", {})
+    own = any(
+        status.isdigit()
+        and int(status) >= 400
+        and set(response.get("content", {})) - {"application/json"}
+        for status, response in responses.items()
+    )
+    if own:
+        responses.pop("422", None)
+    return own
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, with every error response declared as problem+json."""
     if app.openapi_schema:
@@ -97,6 +114,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 # A body that is not JSON (or not a form) at all never reaches validation.
                 operation["responses"].setdefault("400", {"description": "`/problems/bad-request`"})
+            if _answers_in_own_formats(operation):
+                continue
             for status, response in operation.get("responses", {}).items():
                 if status.isdigit() and int(status) >= 400 and status != "503":
                     response["content"] = {

@@ -96,6 +96,32 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )
+    # Open311 GeoReport v2 (/open311/v2/): a public door, rate limited like the login.
+    open311_get_per_minute: int = Field(
+        default=120, ge=1, description="Open311 GET requests a minute per client address"
+    )
+    open311_post_per_minute: int = Field(
+        default=60, ge=1, description="Open311 filings a minute per API key"
+    )
+    open311_services: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["E", "C"],
+        description="catalog item codes or code prefixes the public may report through Open311 "
+        "(comma separated); retired items never",
+    )
+    open311_public_photos: Literal["closed", "handled", "reported"] = Field(
+        default="closed",
+        description="from which status on a case's photos (before and after, never "
+        "verification) are public through Open311",
+    )
+    open311_contact: str = Field(
+        default="长宁区网格化管理中心 / Changning grid management center",
+        description="discovery: whom to ask about the Open311 service",
+    )
+    open311_key_service: str = Field(
+        default="API key 由区网格化管理中心的系统管理员发放（gridloop token create --client）/ "
+        "API keys are issued by the district center's administrator",
+        description="discovery: how to get an API key",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="origins of browser clients on other hosts allowed by CORS; `*`: any; "
@@ -108,7 +134,7 @@ class Settings(BaseSettings):
         parse_working_periods(value)  # a bad value stops the start, not the first deadline
         return value
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "open311_services", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         # A plain comma-separated list reads better in an environment file than JSON.
@@ -121,6 +147,14 @@ class Settings(BaseSettings):
     def _trusted_proxies_are_networks(cls, value: list[str]) -> list[str]:
         # Only addresses and networks: a typo must stop the start, not trust everyone or no one.
         return [str(ipaddress.ip_network(item, strict=False)) for item in value]
+
+    @field_validator("open311_services")
+    @classmethod
+    def _item_code_prefixes(cls, value: list[str]) -> list[str]:
+        for prefix in value:
+            if not re.fullmatch(r"[EC][0-9]{0,4}", prefix):
+                raise ValueError(f"not an item code or prefix (E, C05, E0102): {prefix!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod

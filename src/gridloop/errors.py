@@ -216,6 +216,14 @@ class TooManyLoginAttempts(DomainError):
     title = "登录失败次数过多 / Too many failed logins"
 
 
+class TooManyRequests(DomainError):
+    """A caller past its request rate (a public door's limit); `Retry-After` says when to retry."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "请求过于频繁 / Too many requests"
+
+
 class InvalidCredentials(Unauthorized):
     slug = "invalid-credentials"
     title = "用户名或密码错误 / Wrong username or password"

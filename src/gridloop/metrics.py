@@ -54,6 +54,12 @@ LOGIN_REFUSED = Counter(
     "username from one address) or `username` (the ceiling over all addresses)",
     ["reason"],
 )
+REQUESTS_THROTTLED = Counter(
+    "gridloop_requests_throttled",
+    "Requests refused for their rate, by the limit that held them (`open311-get` per client "
+    "address, `open311-post` per API key)",
+    ["scope"],
+)
 
 
 def watch_pool(engine: Engine, *, size: int) -> None:

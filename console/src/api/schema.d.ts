@@ -941,6 +941,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/discovery.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discovery
+         * @description 发现 / Service discovery: this endpoint, its formats, and when its services changed.
+         */
+        get: operations["discovery_open311_v2_discovery__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Requests
+         * @description 诉求列表 / Service requests, newest first: by ids, or by service, time (90 days at
+         *     most), status and box; `limit`/`offset` page through them.
+         */
+        get: operations["list_requests_open311_v2_requests__fmt__get"];
+        put?: never;
+        /**
+         * File Request
+         * @description 提交诉求 / File a service request (an intake client's `api_key`): filed at once, by the
+         *     same filing as `POST /cases`; the key's source (12345, public app) is the case's.
+         */
+        post: operations["file_request_open311_v2_requests__fmt__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Request
+         * @description 诉求 / One service request.
+         */
+        get: operations["read_request_open311_v2_requests__service_request_id___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}/media/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request Media
+         * @description 诉求照片 / A before- or after-photo of a request, once its photos are public.
+         */
+        get: operations["request_media_open311_v2_requests__service_request_id__media__photo_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/servicerequestupdates.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request Updates
+         * @description 诉求进展 / mySociety's extension: one update per status change, oldest first.
+         */
+        get: operations["request_updates_open311_v2_servicerequestupdates__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Services
+         * @description 服务列表 / The services (catalog items) the public may report.
+         */
+        get: operations["services_open311_v2_services__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Definition
+         * @description 服务定义 / A service's attributes: the facts the routing rules read for its item.
+         */
+        get: operations["service_definition_open311_v2_services__service_code___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Token
+         * @description 令牌 / The request of a token: filing is synchronous, so a token is the request's id.
+         */
+        get: operations["read_token_open311_v2_tokens__token___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/org/department-types": {
         parameters: {
             query?: never;
@@ -1377,6 +1543,41 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** AttributeRead */
+        AttributeRead: {
+            /**
+             * Code
+             * @example repeat_offence
+             */
+            code: string;
+            /**
+             * Datatype
+             * @enum {string}
+             */
+            datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+            /** Datatype Description */
+            datatype_description: string | null;
+            /** Description */
+            description: string;
+            /** Order */
+            order: number;
+            /** Required */
+            required: boolean;
+            /** Values */
+            values: components["schemas"]["AttributeValueRead"][];
+            /**
+             * Variable
+             * @description true: the requester gives a value
+             */
+            variable: boolean;
+        };
+        /** AttributeValueRead */
+        AttributeValueRead: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+        };
         /** BaseMapRead */
         BaseMapRead: {
             /** Attribution */
@@ -1542,6 +1743,8 @@ export interface components {
              */
             item_code?: string | null;
             point: components["schemas"]["PointCreate"];
+            /** @description intake clients only: whom the report is filed for */
+            requester?: components["schemas"]["RequesterCreate"] | null;
             /** @description inspectors: inspector (default), video or self_found; an intake client's source is that of its API key */
             source?: components["schemas"]["Source"] | null;
         };
@@ -1626,6 +1829,8 @@ export interface components {
              * @description asked for by a pending extension
              */
             requested_due_at: string | null;
+            /** @description whom an intake client filed the case for, for the follow-up visit (回访): shown to the street's dispatchers and to auditors only, null for everyone else */
+            requester: components["schemas"]["RequesterRead"] | null;
             /** Responsibility Grid Code */
             responsibility_grid_code: string | null;
             /** Rework Count */
@@ -1643,6 +1848,12 @@ export interface components {
             tier: components["schemas"]["Tier"] | null;
             /** Unit Grid Code */
             unit_grid_code: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description when the case last changed
+             */
+            updated_at: string;
             /** @description 核查 of the current round */
             verification: components["schemas"]["Verification"] | null;
             /**
@@ -1781,6 +1992,12 @@ export interface components {
             tier: components["schemas"]["Tier"] | null;
             /** Unit Grid Code */
             unit_grid_code: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description when the case last changed
+             */
+            updated_at: string;
             /** @description 核查 of the current round */
             verification: components["schemas"]["Verification"] | null;
             /**
@@ -1940,6 +2157,12 @@ export interface components {
             tier: components["schemas"]["Tier"] | null;
             /** Unit Grid Code */
             unit_grid_code: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description when the case last changed
+             */
+            updated_at: string;
             /** @description 核查 of the current round */
             verification: components["schemas"]["Verification"] | null;
             /**
@@ -2105,6 +2328,17 @@ export interface components {
              */
             name: string;
         };
+        /** DiscoveryRead */
+        DiscoveryRead: {
+            /** Changeset */
+            changeset: string;
+            /** Contact */
+            contact: string;
+            /** Endpoints */
+            endpoints: components["schemas"]["EndpointRead"][];
+            /** Key Service */
+            key_service: string;
+        };
         /**
          * DispatchBody
          * @description Without offices, routing decides; naming offices overrides it and needs a reason.
@@ -2180,6 +2414,47 @@ export interface components {
              */
             reported_at: string;
             status: components["schemas"]["Status"];
+        };
+        /** EndpointRead */
+        EndpointRead: {
+            /**
+             * Changeset
+             * @description sortable: when the services or their definitions changed
+             */
+            changeset: string;
+            /**
+             * Formats
+             * @description MIME types: text/xml and application/json
+             */
+            formats: string[];
+            /**
+             * Specification
+             * @description the token of the specification served
+             */
+            specification: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "production" | "test";
+            /**
+             * Url
+             * @description this server's GeoReport v2 endpoint
+             */
+            url: string;
+        };
+        /** ErrorRead */
+        ErrorRead: {
+            /**
+             * Code
+             * @description the HTTP status
+             */
+            code: number;
+            /**
+             * Description
+             * @description 中文 / English
+             */
+            description: string;
         };
         /**
          * EvaluateBody
@@ -2381,6 +2656,11 @@ export interface components {
              */
             type: "Feature";
         };
+        /**
+         * Format
+         * @enum {string}
+         */
+        Format: "json" | "xml";
         /** GapProperties */
         GapProperties: {
             /** Area M2 */
@@ -3118,6 +3398,167 @@ export interface components {
              */
             result: string;
         };
+        /** RequestCreatedRead */
+        RequestCreatedRead: {
+            /**
+             * Account Id
+             * @description none: gridloop keeps no requester accounts
+             */
+            account_id: string | null;
+            /**
+             * Service Notice
+             * @description what will be done, and nearby open cases
+             */
+            service_notice: string | null;
+            /** Service Request Id */
+            service_request_id: number;
+        };
+        /**
+         * RequestRead
+         * @description A service request as the public sees it: no requester, no internal note.
+         */
+        RequestRead: {
+            /** Address */
+            address: string | null;
+            /** Address Id */
+            address_id: string | null;
+            /**
+             * Agency Responsible
+             * @description the lead office, once dispatched
+             */
+            agency_responsible: string | null;
+            /** Description */
+            description: string;
+            /**
+             * Expected Datetime
+             * @description the deadline of the current step
+             */
+            expected_datetime: string | null;
+            /**
+             * Lat
+             * @description WGS-84
+             */
+            lat: number;
+            /**
+             * Long
+             * @description WGS-84
+             */
+            long: number;
+            /**
+             * Media Url
+             * @description a photo, once the case's photos are public
+             */
+            media_url: string | null;
+            /**
+             * Requested Datetime
+             * Format: date-time
+             */
+            requested_datetime: string;
+            /** Service Code */
+            service_code: string | null;
+            /** Service Name */
+            service_name: string | null;
+            /**
+             * Service Notice
+             * @description the item's closing standard (结案标准)
+             */
+            service_notice: string | null;
+            /** Service Request Id */
+            service_request_id: number;
+            status: components["schemas"]["RequestStatus"];
+            /**
+             * Status Notes
+             * @description a public sentence on the current status
+             */
+            status_notes: string | null;
+            /**
+             * Updated Datetime
+             * Format: date-time
+             */
+            updated_datetime: string;
+            /** Zipcode */
+            zipcode: string | null;
+        };
+        /**
+         * RequestStatus
+         * @description GeoReport v2: a request is open until it is resolved.
+         * @enum {string}
+         */
+        RequestStatus: "open" | "closed";
+        /**
+         * RequestUpdateRead
+         * @description mySociety's extension: one update per status change of a case.
+         */
+        RequestUpdateRead: {
+            /**
+             * Description
+             * @description a public sentence, never an internal note
+             */
+            description: string;
+            /**
+             * Media Url
+             * @description the handling report's after-photo, once public
+             */
+            media_url: string | null;
+            /** Service Request Id */
+            service_request_id: number;
+            status: components["schemas"]["UpdateStatus"];
+            /**
+             * Update Id
+             * @description the event's id
+             */
+            update_id: number;
+            /**
+             * Updated Datetime
+             * Format: date-time
+             */
+            updated_datetime: string;
+        };
+        /**
+         * RequesterCreate
+         * @description Whom an intake client files for (the 12345 caller, an app's user): their contact, for the
+         *     follow-up visit (回访). Personal data: the street's dispatchers and auditors see it in the
+         *     case; the public (Open311) never does.
+         */
+        RequesterCreate: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Device Id */
+            device_id?: string | null;
+            /** Email */
+            email?: string | null;
+            /** First Name */
+            first_name?: string | null;
+            /** Last Name */
+            last_name?: string | null;
+            /**
+             * Media Url
+             * @description a link to the requester's photo elsewhere (not fetched)
+             */
+            media_url?: string | null;
+            /** Phone */
+            phone?: string | null;
+        };
+        /** RequesterRead */
+        RequesterRead: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Device Id */
+            device_id?: string | null;
+            /** Email */
+            email?: string | null;
+            /** First Name */
+            first_name?: string | null;
+            /** Last Name */
+            last_name?: string | null;
+            /**
+             * Media Url
+             * @description a link to the requester's photo elsewhere (not fetched)
+             */
+            media_url?: string | null;
+            /** Phone */
+            phone?: string | null;
+        };
         /**
          * Role
          * @enum {string}
@@ -3420,6 +3861,54 @@ export interface components {
              */
             to: string;
         };
+        /** ServiceDefinitionRead */
+        ServiceDefinitionRead: {
+            /** Attributes */
+            attributes: components["schemas"]["AttributeRead"][];
+            /** Service Code */
+            service_code: string;
+        };
+        /** ServiceRead */
+        ServiceRead: {
+            /**
+             * Description
+             * @description the item's filing condition (立案条件)
+             */
+            description: string;
+            /**
+             * Group
+             * @description the big class's name
+             * @example 市容环境
+             */
+            group: string;
+            /**
+             * Keywords
+             * @description comma separated: kind, big class, department
+             */
+            keywords: string;
+            /**
+             * Metadata
+             * @description true when the service takes attributes
+             */
+            metadata: boolean;
+            /**
+             * Service Code
+             * @description the catalog item's code
+             * @example E0102
+             */
+            service_code: string;
+            /**
+             * Service Name
+             * @example 暴露垃圾
+             */
+            service_name: string;
+            /**
+             * Type
+             * @description filed at once: the id comes in the answer
+             * @constant
+             */
+            type: "realtime";
+        };
         /**
          * Source
          * @description Where a case came from.
@@ -3618,22 +4107,6 @@ export interface components {
             /** Weekdays */
             weekdays?: number[] | null;
         };
-        /** TokenRead */
-        TokenRead: {
-            /** Access Token */
-            access_token: string;
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-            /**
-             * Token Type
-             * @default bearer
-             * @constant
-             */
-            token_type: "bearer";
-        };
         /** TraceRead */
         TraceRead: {
             /**
@@ -3670,6 +4143,12 @@ export interface components {
             office_code: string | null;
             step: components["schemas"]["TraceStepKind"];
         };
+        /**
+         * UpdateStatus
+         * @description mySociety's extended statuses (servicerequestupdates).
+         * @enum {string}
+         */
+        UpdateStatus: "open" | "investigating" | "action_scheduled" | "in_progress" | "fixed" | "closed" | "duplicate" | "not_councils_responsibility" | "no_further_action";
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -3780,6 +4259,22 @@ export interface components {
              */
             summons: components["schemas"]["SummonsRead"][];
         };
+        /** TokenRead */
+        gridloop__auth__schemas__TokenRead: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+        };
         /**
          * TimeUnit
          * @description The units of a catalog time limit.
@@ -3791,6 +4286,13 @@ export interface components {
          * @enum {string}
          */
         gridloop__catalog__models__TimeUnit: "working_hours" | "working_days" | "natural_hours" | "natural_days";
+        /** TokenRead */
+        gridloop__open311__schemas__TokenRead: {
+            /** Service Request Id */
+            service_request_id: number;
+            /** Token */
+            token: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -3846,7 +4348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenRead"];
+                    "application/json": components["schemas"]["gridloop__auth__schemas__TokenRead"];
                 };
             };
             /** @description `/problems/bad-request` */
@@ -7346,6 +7848,652 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    discovery_open311_v2_discovery__fmt__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryRead"];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    list_requests_open311_v2_requests__fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+                /** @description ids, comma separated; overrides the rest */
+                service_request_id?: string[] | null;
+                /** @description comma separated */
+                service_code?: string[] | null;
+                /** @description W3C datetime; default end − 90 days */
+                start_date?: string | null;
+                /** @description W3C datetime; default now */
+                end_date?: string | null;
+                /** @description open, closed */
+                status?: string[] | null;
+                /** @description west,south,east,north (WGS-84) */
+                bbox?: string | null;
+                /** @description at most 1000 (the default) */
+                limit?: string | null;
+                /** @description requests to skip */
+                offset?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    file_request_open311_v2_requests__fmt__post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description as on POST /cases: a retry with the same key and request gets the first answer */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    account_id?: string;
+                    address_id?: string;
+                    address_string?: string;
+                    api_key: string;
+                    description?: string;
+                    device_id?: string;
+                    email?: string;
+                    first_name?: string;
+                    jurisdiction_id?: string;
+                    last_name?: string;
+                    lat?: string;
+                    long?: string;
+                    media_url?: string;
+                    phone?: string;
+                    service_code: string;
+                } & {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCreatedRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    read_request_open311_v2_requests__service_request_id___fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_request_id: number;
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    request_media_open311_v2_requests__service_request_id__media__photo_id__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_request_id: number;
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    request_updates_open311_v2_servicerequestupdates__fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+                /** @description W3C datetime; default end − 90 days */
+                start_date?: string | null;
+                /** @description W3C datetime; default now */
+                end_date?: string | null;
+                /** @description at most 1000 (the default) */
+                limit?: string | null;
+                /** @description updates to skip */
+                offset?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUpdateRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    services_open311_v2_services__fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    service_definition_open311_v2_services__service_code___fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_code: string;
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDefinitionRead"];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    read_token_open311_v2_tokens__token___fmt__get: {
+        parameters: {
+            query?: {
+                /** @description the district code, e.g. 310105; may be left out */
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                token: string;
+                /** @description `json` or `xml` */
+                fmt: components["schemas"]["Format"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gridloop__open311__schemas__TokenRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: the request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: a missing or wrong api_key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: not found (id, service, jurisdiction, format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description an Open311 error: too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"][];
+                    "text/xml": string;
                 };
             };
         };

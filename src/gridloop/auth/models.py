@@ -126,3 +126,27 @@ class LoginAddressThrottle(Base):
     failure_count: Mapped[int] = mapped_column(Integer)
     last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RequestThrottle(Base):
+    """Requests counted per caller in fixed windows: the rate limit of a public door.
+
+    `scope` names the limit (`open311-get`, per client address; `open311-post`, per API key),
+    `subject` whom it counts, `shard` the thread that counted (host, process, thread): a
+    subject's count is the sum of its shards. The table is UNLOGGED (migration 0011): after a
+    crash the counts start again from zero, which costs nothing, and counting never waits for
+    the disk.
+    """
+
+    __tablename__ = "request_throttle"
+    __table_args__ = (
+        CheckConstraint("length(subject) <= 100", name="subject_length"),
+        CheckConstraint("length(shard) <= 100", name="shard_length"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text, primary_key=True)
+    shard: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    request_count: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, column, delete, func, literal, or_, select, table, union
+from sqlalchemy import (
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -18,6 +29,7 @@ from gridloop.auth.models import (
     ApiKey,
     LoginAddressThrottle,
     LoginThrottle,
+    RequestThrottle,
     ResponsibilityGridInspector,
     User,
 )
@@ -282,3 +294,68 @@ def delete_stale_login_throttles(session: Session, *, before: datetime, now: dat
     addresses = session.execute(per_address.returning(LoginAddressThrottle.username)).all()
     names = session.execute(per_name.returning(LoginThrottle.username)).all()
     return len(addresses) + len(names)
+
+
+# ----------------------------------------------------------------------------- request throttle
+
+_COUNT = insert(RequestThrottle).values(
+    scope=bindparam("scope"),
+    subject=bindparam("subject"),
+    shard=bindparam("shard"),
+    window_started_at=bindparam("window_started_at"),
+    request_count=1,
+)
+# The shard's row: a new window starts its count again, a request of the window on record adds
+# one (a worker whose clock lags a little counts into the newer window).
+_COUNTED = (
+    _COUNT.on_conflict_do_update(
+        index_elements=[RequestThrottle.scope, RequestThrottle.subject, RequestThrottle.shard],
+        set_={
+            "request_count": case(
+                (
+                    _COUNT.excluded.window_started_at > RequestThrottle.window_started_at,
+                    literal(1),
+                ),
+                else_=RequestThrottle.request_count + 1,
+            ),
+            "window_started_at": func.greatest(
+                RequestThrottle.window_started_at, _COUNT.excluded.window_started_at
+            ),
+        },
+    )
+    .returning(RequestThrottle.request_count, RequestThrottle.window_started_at)
+    .cte("counted")
+)
+_OTHERS = (
+    select(func.coalesce(func.sum(RequestThrottle.request_count), 0))
+    .where(
+        RequestThrottle.scope == bindparam("scope"),
+        RequestThrottle.subject == bindparam("subject"),
+        RequestThrottle.shard != bindparam("shard"),
+        RequestThrottle.window_started_at == _COUNTED.c.window_started_at,
+    )
+    .scalar_subquery()
+)
+# One statement: the shard's count (the statement sees the table as it was before, so the
+# other shards are summed apart) plus every other shard's in the same window.
+COUNT_REQUEST = select(_COUNTED.c.request_count + _OTHERS)
+
+
+def count_request(
+    session: Session, *, scope: str, subject: str, shard: str, window_started_at: datetime
+) -> int:
+    """Count one request of `subject` on `shard` in the window starting at `window_started_at`;
+    how many the subject has made in that window on every shard, this one included."""
+    params = {
+        "scope": scope,
+        "subject": subject,
+        "shard": shard,
+        "window_started_at": window_started_at,
+    }
+    return int(session.execute(COUNT_REQUEST, params).scalar_one())
+
+
+def delete_request_counts_before(session: Session, *, before: datetime) -> int:
+    """Delete the counts of windows that started before `before`; how many went."""
+    statement = delete(RequestThrottle).where(RequestThrottle.window_started_at < before)
+    return len(session.execute(statement.returning(RequestThrottle.scope)).all())

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import secrets
+import socket
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +31,7 @@ from gridloop.errors import (
     InvalidCredentials,
     NotFound,
     TooManyLoginAttempts,
+    TooManyRequests,
     invalid_field,
 )
 
@@ -364,3 +368,48 @@ def create_api_key(session: Session, *, name: str, source: IntakeSource) -> str:
 def client_for_api_key(session: Session, *, key: str) -> ApiKey | None:
     """The intake client holding this key, unless it was revoked."""
     return repository.live_api_key(session, _digest(key))
+
+
+# ----------------------------------------------------------------------------- request throttle
+
+THROTTLE_WINDOW = timedelta(minutes=1)
+# The counts are striped: each thread of each process counts on a row of its own, and a limit
+# is checked against their sum. One row for all would be locked from each count to its commit,
+# and fifty clients of one API key would queue on it.
+_HOST = socket.gethostname()[:40]
+
+
+def _shard() -> str:
+    return f"{_HOST}:{os.getpid()}:{threading.get_ident()}"
+
+
+def count_request(session: Session, *, scope: str, subject: str, limit: int, now: datetime) -> None:
+    """Count a request of `subject` (a client address, an API key) against `limit` a minute;
+    past it, TooManyRequests with `Retry-After` until the minute ends.
+
+    Fixed windows of one minute, counted in the database so that every worker and instance
+    shares them, like the login throttle's counts. Call it in a transaction of its own: a
+    request refused later for another reason has still been made.
+    """
+    seconds = THROTTLE_WINDOW.total_seconds()
+    started = datetime.fromtimestamp(now.timestamp() // seconds * seconds, tz=now.tzinfo)
+    count = repository.count_request(
+        session,
+        scope=scope,
+        subject=subject[:MAX_CLIENT_ADDRESS_LENGTH],
+        shard=_shard(),
+        window_started_at=started,
+    )
+    if count > limit:
+        metrics.REQUESTS_THROTTLED.labels(scope=scope).inc()
+        wait = max(1, math.ceil((started + THROTTLE_WINDOW - now).total_seconds()))
+        raise TooManyRequests(
+            f"请求过于频繁：每分钟最多 {limit} 次，请 {wait} 秒后再试 / Too many requests: at "
+            f"most {limit} a minute, retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def forget_old_request_counts(session: Session, *, now: datetime) -> int:
+    """Delete the counts of windows that have ended; how many went."""
+    return repository.delete_request_counts_before(session, before=now - THROTTLE_WINDOW)

@@ -1,8 +1,9 @@
 """Filing: a report at a point becomes a case, located to its grids, its register clock started.
 
 An inspector files inside their own responsibility grids and names the item; an intake client's
-source is its API key's. Open cases of the same item nearby are returned as duplicate candidates,
-and can be asked for before filing, with their photos, so a reporter can stop.
+source is its API key's, and it may give the requester's contact, kept beside the case for the
+follow-up visit. Open cases of the same item nearby are returned as duplicate candidates, and can
+be asked for before filing, with their photos, so a reporter can stop.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def file_case(
     if not workflow.may_act(caller.actor, Action.FILE):
         raise Forbidden("只有监督员和受理渠道可以上报 / Only inspectors and intake clients file")
     source = _source(caller, body.source)
+    if body.requester is not None and caller.client is None:
+        raise invalid_field(
+            "body.requester",
+            "只有受理渠道代人上报时填写报告人 / only intake clients file for a requester",
+        )
     limits = _limits(session, caller=caller, item_code=body.item_code, field="body.item_code")
     location = _located(session, caller=caller, point=body.point)
     register_due_at = None
@@ -72,6 +78,13 @@ def file_case(
             "updated_at": now,
         },
     )
+    if body.requester is not None:
+        repository.add_requester(
+            session,
+            case_id=case.case_id,
+            values=body.requester.model_dump(exclude_none=True),
+            at=now,
+        )
     payload = {"source": source.value, "item_code": body.item_code}
     events.record(
         session,

@@ -200,6 +200,8 @@ class CaseEvent(Base):
 
     __tablename__ = "case_event"
     __table_args__ = (
+        # The status changes of a time window (Open311's servicerequestupdates).
+        Index("ix_case_event_occurred_at", "occurred_at"),
         CheckConstraint(_in("action", EVENT_KINDS), name="action_known"),
         CheckConstraint(
             f"from_status IS NULL OR {_in('from_status', Status)}", name="from_status_known"
@@ -382,3 +384,36 @@ class CaseSummons(Base):
     arrival_due_at: Mapped[datetime] = mapped_column(_tz())
     arrived_at: Mapped[datetime | None] = mapped_column(_tz())
     arrived_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.user_id"))
+
+
+class CaseRequester(Base):
+    """Whom an intake client filed a case for: their contact, for the follow-up visit (回访).
+
+    Personal data, kept apart from the case so that no read of cases carries it by accident:
+    only the street's dispatchers and auditors see it, never the public.
+    """
+
+    __tablename__ = "case_requester"
+    __table_args__ = tuple(
+        CheckConstraint(f"length({name}) <= {longest}", name=f"{name}_length")
+        for name, longest in (
+            ("first_name", 100),
+            ("last_name", 100),
+            ("email", 254),
+            ("phone", 32),
+            ("device_id", 200),
+            ("account_id", 200),
+            ("media_url", 2000),
+        )
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("grid_case.case_id"), primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    device_id: Mapped[str | None] = mapped_column(Text)
+    account_id: Mapped[str | None] = mapped_column(Text)
+    # A link to the requester's own photo elsewhere: fetched by no one here, shown to staff.
+    media_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_tz())

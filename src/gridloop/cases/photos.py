@@ -170,6 +170,17 @@ def photos_by_case(
     return found
 
 
+def first_photo_ids(
+    session: Session, *, case_ids: Sequence[int], step: PhotoStep
+) -> dict[int, int]:
+    """The first photo of a step of each of the cases that has one, by case id (the caller has
+    seen the cases)."""
+    if not case_ids:
+        return {}
+    rows = repository.first_photo_ids(session, case_ids=case_ids, step=step.value)
+    return {row.case_id: row.photo_id for row in rows}
+
+
 def photo_file(
     session: Session, *, caller: Caller, case_id: int, photo_id: int
 ) -> tuple[Path, str]:

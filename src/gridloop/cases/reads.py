@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,9 @@ from gridloop.cases.schemas import (
     InputPointRead,
     QueueCount,
     QueueCountsRead,
+    RequesterRead,
 )
-from gridloop.cases.workflow import Status
+from gridloop.cases.workflow import Actor, Status
 from gridloop.errors import invalid_field
 from gridloop.geo import geojson
 from gridloop.geo.schemas import Point
@@ -76,6 +78,7 @@ def read_of(case: GridCase, offices: list[CaseOfficeRead], now: datetime) -> Cas
         accepted_at=case.accepted_at,
         handled_at=case.handled_at,
         closed_at=case.closed_at,
+        updated_at=case.updated_at,
         register_due_at=case.register_due_at,
         dispatch_due_at=case.dispatch_due_at,
         handle_due_at=case.handle_due_at,
@@ -137,6 +140,16 @@ def queue_counts(
     )
 
 
+def case_list(
+    session: Session, *, caller: Caller, where: CaseFilter, offset: int, limit: int, now: datetime
+) -> list[CaseRead]:
+    """The caller's cases matching `where`, newest first, `limit` of them from `offset`."""
+    rows = repository.case_page(
+        session, visibility=caller.visibility, where=where, after=None, offset=offset, limit=limit
+    )
+    return case_reads(session, cases=rows, now=now)
+
+
 def _filter(query: CaseFilters, now: datetime, *, queue: Queue | None) -> CaseFilter:
     if (
         query.reported_from is not None
@@ -153,7 +166,7 @@ def _filter(query: CaseFilters, now: datetime, *, queue: Queue | None) -> CaseFi
         unit_grid_code=query.unit_grid_code,
         responsibility_grid_code=query.responsibility_grid_code,
         office_code=query.office_code,
-        item_code=query.item_code,
+        item_codes=None if query.item_code is None else [query.item_code],
         source=None if query.source is None else query.source.value,
         verification=None if query.verification is None else query.verification.value,
         overdue=query.overdue,
@@ -221,4 +234,71 @@ def candidate_of(row: Any) -> DuplicateCandidate:
         description=row.description,
         reported_at=row.reported_at,
         distance_m=round(float(row.distance_m), 1),
+    )
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """An event that moved a case to another status (its filing too), with what a public
+    account of it needs: a rejection's reason, the case's status now, a handling report's
+    newest after-photo. Notes and actors stay out."""
+
+    event_id: int
+    case_id: int
+    action: str
+    status: Status
+    occurred_at: datetime
+    reason: str | None
+    case_status: Status
+    after_photo_id: int | None
+
+
+def status_changes(
+    session: Session,
+    *,
+    caller: Caller,
+    since: datetime,
+    until: datetime,
+    offset: int,
+    limit: int,
+) -> list[StatusChange]:
+    """The status changes of the caller's cases in [since, until), in the order they happened."""
+    rows = repository.status_changes(
+        session, visibility=caller.visibility, since=since, until=until, offset=offset, limit=limit
+    )
+    return [
+        StatusChange(
+            event_id=row.case_event_id,
+            case_id=row.case_id,
+            action=row.action,
+            status=Status(row.to_status),
+            occurred_at=row.occurred_at,
+            reason=row.reason,
+            case_status=Status(row.case_status),
+            after_photo_id=row.after_photo_id,
+        )
+        for row in rows
+    ]
+
+
+# Who reads a requester's contact, for the follow-up visit (回访): the street's dispatchers (a
+# dispatcher sees only the cases of their street) and the auditors who make the visit.
+REQUESTER_READERS = frozenset({Actor.DISPATCHER, Actor.AUDITOR})
+
+
+def requester_read(session: Session, *, caller: Caller, case: GridCase) -> RequesterRead | None:
+    """The contact of whom the case was filed for, if the caller may read it and there is one."""
+    if caller.actor not in REQUESTER_READERS:
+        return None
+    row = repository.requester(session, case_id=case.case_id)
+    if row is None:
+        return None
+    return RequesterRead(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        phone=row.phone,
+        device_id=row.device_id,
+        account_id=row.account_id,
+        media_url=row.media_url,
     )

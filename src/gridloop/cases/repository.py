@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Double,
+    Integer,
     Row,
     SQLColumnExpression,
     Table,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     delete,
     exists,
     false,
@@ -42,6 +44,7 @@ from gridloop.cases.models import (
     CaseEvent,
     CaseOffice,
     CasePhoto,
+    CaseRequester,
     CaseSummons,
     CaseSuspension,
     GridCase,
@@ -68,6 +71,7 @@ class Visibility:
     responsibility_grid_codes: frozenset[str] | None = None
     office_id: int | None = None
     api_key_id: int | None = None
+    district_code: str | None = None
 
 
 def _visible(visibility: Visibility) -> ColumnElement[bool]:
@@ -81,6 +85,8 @@ def _visible(visibility: Visibility) -> ColumnElement[bool]:
         return _dispatched_to(visibility.office_id)
     if visibility.api_key_id is not None:
         return GridCase.reported_by_api_key_id == visibility.api_key_id
+    if visibility.district_code is not None:
+        return GridCase.district_code == visibility.district_code
     return false()
 
 
@@ -267,13 +273,14 @@ class CaseFilter:
     unit_grid_code: str | None = None
     responsibility_grid_code: str | None = None
     office_code: str | None = None
-    item_code: str | None = None
+    item_codes: Sequence[str] | None = None
     source: str | None = None
     verification: str | None = None  # a Verification, or "none" for not verified yet
     overdue: bool | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
+    case_ids: Sequence[int] | None = None
 
 
 def _conditions(visibility: Visibility, where: CaseFilter) -> list[ColumnElement[bool]]:
@@ -283,14 +290,19 @@ def _conditions(visibility: Visibility, where: CaseFilter) -> list[ColumnElement
         GridCase.community_code: where.community_code,
         GridCase.unit_grid_code: where.unit_grid_code,
         GridCase.responsibility_grid_code: where.responsibility_grid_code,
-        GridCase.item_code: where.item_code,
         GridCase.source: where.source,
     }
     conditions += [column == value for column, value in equal.items() if value is not None]
+    listed = {
+        GridCase.status: where.statuses,
+        GridCase.item_code: where.item_codes,
+        GridCase.case_id: where.case_ids,
+    }
+    conditions += [
+        column.in_(list(values)) for column, values in listed.items() if values is not None
+    ]
     if where.queue is not None:
         conditions.append(in_queue(where.queue, where.now))
-    if where.statuses is not None:
-        conditions.append(GridCase.status.in_(list(where.statuses)))
     if where.verification == "none":
         conditions.append(GridCase.verification.is_(None))
     elif where.verification is not None:
@@ -345,9 +357,10 @@ def case_page(
     descending: bool = True,
     after: int | None,
     limit: int,
+    offset: int = 0,
 ) -> list[GridCase]:
     """Cases ordered by `sort` (then case_id), after a case_id: keyset paging that goes on
-    from where that case stands in the order now."""
+    from where that case stands in the order now; or from an offset."""
     conditions = _conditions(visibility, where)
     key = _sort_key(GridCase, sort)
     if after is not None:
@@ -357,6 +370,7 @@ def case_page(
         select(GridCase)
         .where(and_(*conditions))
         .order_by(*(column.desc() if descending else column.asc() for column in order))
+        .offset(offset)
         .limit(limit)
     )
     return list(session.scalars(statement))
@@ -411,6 +425,66 @@ def events(session: Session, *, case_id: int) -> list[Row[Any]]:
         .order_by(CaseEvent.case_event_id)
     )
     return list(session.execute(statement))
+
+
+def status_changes(
+    session: Session,
+    *,
+    visibility: Visibility,
+    since: datetime,
+    until: datetime,
+    offset: int,
+    limit: int,
+) -> list[Row[Any]]:
+    """The events that moved a visible case to another status (filing included) in [since,
+    until), in time order: event id, case id, action, the status it led to, when, a rejection's
+    reason, the case's status now and, for a handling report, its newest after-photo by then."""
+    after_photo = (
+        select(CasePhoto.case_photo_id)
+        .where(
+            CasePhoto.case_id == CaseEvent.case_id,
+            CasePhoto.step == "after",
+            CasePhoto.created_at <= CaseEvent.occurred_at,
+        )
+        .order_by(CasePhoto.created_at.desc(), CasePhoto.case_photo_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            CaseEvent.case_event_id,
+            CaseEvent.case_id,
+            CaseEvent.action,
+            CaseEvent.to_status,
+            CaseEvent.occurred_at,
+            CaseEvent.payload["reason"].astext.label("reason"),
+            GridCase.status.label("case_status"),
+            case((CaseEvent.action == "report_handled", after_photo)).label("after_photo_id"),
+        )
+        .join(GridCase, GridCase.case_id == CaseEvent.case_id)
+        .where(
+            _visible(visibility),
+            CaseEvent.from_status.is_distinct_from(CaseEvent.to_status),
+            CaseEvent.occurred_at >= since,
+            CaseEvent.occurred_at < until,
+        )
+        # In time order, by the index on the time (event ids follow the time of each case only).
+        .order_by(CaseEvent.occurred_at, CaseEvent.case_event_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+# ----------------------------------------------------------------------------- requesters
+
+
+def add_requester(session: Session, *, case_id: int, values: dict[str, Any], at: datetime) -> None:
+    session.execute(insert(CaseRequester).values(case_id=case_id, created_at=at, **values))
+
+
+def requester(session: Session, *, case_id: int) -> CaseRequester | None:
+    return session.get(CaseRequester, case_id)
 
 
 # ----------------------------------------------------------------------------- offices
@@ -501,6 +575,22 @@ def add_photo(session: Session, photo: CasePhoto) -> CasePhoto:
     session.add(photo)
     session.flush()
     return photo
+
+
+# Built once, the cases as one array: a page of a thousand cases is one parameter.
+FIRST_PHOTO_IDS = (
+    select(CasePhoto.case_id, func.min(CasePhoto.case_photo_id).label("photo_id"))
+    .where(
+        CasePhoto.case_id == any_(bindparam("case_ids", type_=ARRAY(Integer))),
+        CasePhoto.step == bindparam("step"),
+    )
+    .group_by(CasePhoto.case_id)
+)
+
+
+def first_photo_ids(session: Session, *, case_ids: Collection[int], step: str) -> list[Row[Any]]:
+    """The first photo of a step of each case that has one: (case_id, photo_id)."""
+    return list(session.execute(FIRST_PHOTO_IDS, {"case_ids": list(case_ids), "step": step}))
 
 
 def photos(session: Session, *, case_ids: Collection[int]) -> list[CasePhoto]:

@@ -309,6 +309,7 @@ def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) 
     detail = CaseDetailRead(
         **dict(read),
         allowed_actions=allowed.allowed_actions(session, caller=caller, case=case),
+        requester=reads.requester_read(session, caller=caller, case=case),
     )
     return model_response(detail, headers=_etag(read))
 

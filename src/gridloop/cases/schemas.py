@@ -64,6 +64,33 @@ class PointCreate(BaseModel):
     crs: Crs = Field(description="wgs84 (GPS), gcj02 (AMap, Tencent) or bd09 (Baidu)")
 
 
+PersonName = Annotated[str, Field(min_length=1, max_length=100, pattern=_ONE_LINE)]
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=_ONE_LINE)]
+_NO_SPACE = r"[^@\x00-\x20\x7f]+"
+
+
+class RequesterCreate(BaseModel):
+    """Whom an intake client files for (the 12345 caller, an app's user): their contact, for the
+    follow-up visit (回访). Personal data: the street's dispatchers and auditors see it in the
+    case; the public (Open311) never does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    email: Annotated[str, Field(max_length=254, pattern=f"^{_NO_SPACE}@{_NO_SPACE}$")] | None = None
+    phone: Annotated[str, Field(pattern=r"^[0-9+()# -]{3,32}$")] | None = None
+    device_id: Identifier | None = None
+    account_id: Identifier | None = None
+    media_url: (
+        Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")] | None
+    ) = Field(default=None, description="a link to the requester's photo elsewhere (not fetched)")
+
+
+class RequesterRead(RequesterCreate):
+    pass
+
+
 class CaseCreate(BaseModel):
     """A report. Photos follow with `POST /cases/{case_id}/photos?step=before`."""
 
@@ -81,6 +108,9 @@ class CaseCreate(BaseModel):
         "source is that of its API key",
     )
     attributes: Attributes = Field(default_factory=dict)
+    requester: RequesterCreate | None = Field(
+        default=None, description="intake clients only: whom the report is filed for"
+    )
 
 
 # ----------------------------------------------------------------------------- action bodies
@@ -205,6 +235,7 @@ class CaseRead(BaseModel):
     accepted_at: LocalTime | None
     handled_at: LocalTime | None
     closed_at: LocalTime | None
+    updated_at: LocalTime = Field(description="when the case last changed")
     register_due_at: LocalTime | None = Field(description="立案 deadline")
     dispatch_due_at: LocalTime | None = Field(description="派遣 deadline")
     handle_due_at: LocalTime | None = Field(description="处置 deadline")
@@ -230,6 +261,10 @@ class CaseDetailRead(CaseRead):
         "role and office; a client shows these as its buttons and keeps no copy of the rules. "
         "`report_handled` and `verify` are offered before their photos are uploaded: they are "
         "refused (409) only if sent without them"
+    )
+    requester: RequesterRead | None = Field(
+        description="whom an intake client filed the case for, for the follow-up visit (回访): "
+        "shown to the street's dispatchers and to auditors only, null for everyone else"
     )
 
 

@@ -1,7 +1,7 @@
 """The deadline sweeper (督办): one `overdue` event per missed deadline, however many run.
 
-Each pass also forgets idempotency keys past their 24 hours, and login failures that can no
-longer slow or lock anyone, so that neither table only grows.
+Each pass also forgets idempotency keys past their 24 hours, login failures that can no
+longer slow or lock anyone and request counts of ended windows, so that no such table only grows.
 
 `sweep` is one pass in the caller's transaction. The database decides what is new (the key of
 `case_overdue`), so `gridloop sweep` from cron, the loop of every server worker and a manual run
@@ -62,6 +62,7 @@ def sweep(session: Session, *, now: datetime) -> SweepResult:
     metrics.SWEEP_OVERDUE.inc(len(rows))
     purged = idempotency.purge_idempotency_keys(session, now=now)
     auth_service.forget_old_login_failures(session, now=now)
+    auth_service.forget_old_request_counts(session, now=now)
     return SweepResult(
         overdue=[(row.case_id, Deadline(row.deadline)) for row in rows], purged_keys=purged
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, or_, select
+from sqlalchemy import Row, Select, Text, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
 
 from gridloop.catalog.models import BigClass, Item, TimedStep
@@ -45,6 +46,16 @@ ITEM_LIMITS = select(
 
 def item_limits(session: Session, *, code: str) -> Row[Any] | None:
     return session.execute(ITEM_LIMITS, {"code": code}).one_or_none()
+
+
+# Built once, with the codes as one array: a page of cases asks for a few dozen.
+ITEM_TEXTS = select(Item.code, Item.name, Item.closing_standard, Item.retired_at).where(
+    Item.code == any_(bindparam("codes", type_=ARRAY(Text)))
+)
+
+
+def item_texts(session: Session, *, codes: list[str]) -> list[Row[Any]]:
+    return list(session.execute(ITEM_TEXTS, {"codes": codes}))
 
 
 def item_codes(session: Session) -> set[str]:

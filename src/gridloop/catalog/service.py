@@ -7,6 +7,7 @@ stays readable by its code and leaves the default list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,6 +92,28 @@ def item_read(item: Item) -> ItemRead:
 def get_item(session: Session, *, code: str) -> ItemRead:
     """One item by code, retired or not; NotFound if there is none."""
     return item_read(_find(session, code))
+
+
+@dataclass(frozen=True)
+class ItemTexts:
+    """What an account of a case for the public names of its item."""
+
+    code: str
+    name: str
+    closing_standard: str
+    retired_at: datetime | None
+
+
+def item_texts(session: Session, *, codes: Iterable[str]) -> dict[str, ItemTexts]:
+    """The name and closing standard of the items of these codes, retired or not, by code."""
+    wanted = sorted({code for code in codes if _well_formed(code)})
+    if not wanted:
+        return {}
+    rows = repository.item_texts(session, codes=wanted)
+    return {
+        row.code: ItemTexts(row.code, row.name, row.closing_standard, row.retired_at)
+        for row in rows
+    }
 
 
 @dataclass(frozen=True)
