@@ -82,9 +82,12 @@ def caller_for_client(client: ApiKey) -> Caller:
     )
 
 
-def public_reader(district_code: str) -> Caller:
-    """The public, as Open311 reads for it: every case of one district, read only (it takes no
-    action, so it acts as the system; what of a case it may see is the façade's to decide)."""
+def public_reader(district_code: str | None) -> Caller:
+    """The public, as Open311 reads for it: every case of one district (None: of every
+    district), read only (it takes no action, so it acts as the system; what of a case it may
+    see is the façade's to decide)."""
+    if district_code is None:
+        return Caller(actor=Actor.SYSTEM, visibility=Visibility(everything=True))
     return Caller(actor=Actor.SYSTEM, visibility=Visibility(district_code=district_code))
 
 

@@ -393,7 +393,7 @@ def list_requests(
 ) -> Response:
     """诉求列表 / Service requests, newest first: by ids, or by service, time (90 days at
     most), status and box; `limit`/`offset` page through them."""
-    district_code = service_requests.jurisdiction(session, jurisdiction_id)
+    district = service_requests.jurisdiction(session, jurisdiction_id)
     query = RequestQuery.parse(
         service_request_id=service_request_id,
         service_code=service_code,
@@ -406,7 +406,7 @@ def list_requests(
         now=at,
     )
     found = service_requests.list_requests(
-        session, district_code=district_code, query=query, links=_links(request), now=at
+        session, district=district, query=query, links=_links(request), now=at
     )
     return render_list(found, model=RequestRead, fmt=fmt, root="service_requests", item="request")
 
@@ -428,10 +428,10 @@ def read_request(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """诉求 / One service request."""
-    district_code = service_requests.jurisdiction(session, jurisdiction_id)
+    district = service_requests.jurisdiction(session, jurisdiction_id)
     found = service_requests.get_request(
         session,
-        district_code=district_code,
+        district=district,
         request_id=service_request_id,
         links=_links(request),
         now=at,
@@ -452,8 +452,8 @@ def read_token(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """令牌 / The request of a token: filing is synchronous, so a token is the request's id."""
-    district_code = service_requests.jurisdiction(session, jurisdiction_id)
-    found = service_requests.token(session, district_code=district_code, token=token, now=at)
+    district = service_requests.jurisdiction(session, jurisdiction_id)
+    found = service_requests.token(session, district=district, token=token, now=at)
     return render_list([found], model=TokenRead, fmt=fmt, root="service_requests", item="request")
 
 
@@ -476,10 +476,10 @@ def request_updates(
     offset: Annotated[str | None, Query(description="updates to skip")] = None,
 ) -> Response:
     """诉求进展 / mySociety's extension: one update per status change, oldest first."""
-    district_code = service_requests.jurisdiction(session, jurisdiction_id)
+    district = service_requests.jurisdiction(session, jurisdiction_id)
     found = service_requests.updates(
         session,
-        district_code=district_code,
+        district=district,
         window=Window.parse(start_date, end_date, now=at),
         page=Page.parse(limit, offset),
         links=_links(request),
@@ -516,10 +516,10 @@ def request_media(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """诉求照片 / A before- or after-photo of a request, once its photos are public."""
-    district_code = service_requests.jurisdiction(session, jurisdiction_id)
+    district = service_requests.jurisdiction(session, jurisdiction_id)
     path, media_type = service_requests.media(
         session,
-        district_code=district_code,
+        district=district,
         case_id=service_request_id,
         photo_id=photo_id,
         now=at,

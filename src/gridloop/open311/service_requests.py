@@ -55,7 +55,20 @@ REQUESTER_FIELDS = ("first_name", "last_name", "email", "phone", "device_id", "a
 # ----------------------------------------------------------------------------- jurisdiction
 
 
-def jurisdiction(session: Session, jurisdiction_id: str | None) -> str:
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The district a request is for, and whether it is the only one served."""
+
+    code: str
+    alone: bool
+
+    def reader(self) -> callers.Caller:
+        """The public reading this district's cases: when it is the only district, its cases
+        are every case, and the queries need no filter for it."""
+        return callers.public_reader(None if self.alone else self.code)
+
+
+def jurisdiction(session: Session, jurisdiction_id: str | None) -> Jurisdiction:
     """The district a request is for: `jurisdiction_id` (a district code), which may be left
     out while the server serves one district only."""
     codes = repository.district_codes(session)
@@ -65,9 +78,9 @@ def jurisdiction(session: Session, jurisdiction_id: str | None) -> str:
                 f"jurisdiction_id {jurisdiction_id} 不存在，本服务的辖区：{'、'.join(codes)} / "
                 f"jurisdiction_id {jurisdiction_id} not found; served: {', '.join(codes)}"
             )
-        return jurisdiction_id
+        return Jurisdiction(jurisdiction_id, alone=len(codes) == 1)
     if len(codes) == 1:
-        return codes[0]
+        return Jurisdiction(codes[0], alone=True)
     if not codes:
         raise NotFound("尚未导入任何辖区 / no jurisdiction has been imported yet")
     raise BadRequest(
@@ -284,7 +297,7 @@ def file_request(
     coverage check, duplicate search and idempotency as `POST /cases`. The point decides the
     jurisdiction; a `jurisdiction_id` given must be the point's."""
     given = form.one("jurisdiction_id")
-    district_code = None if given is None else jurisdiction(session, given)
+    district_code = None if given is None else jurisdiction(session, given).code
     code = form.one("service_code")
     if code is None:
         raise BadRequest("缺少 service_code / service_code was not provided")
@@ -387,13 +400,13 @@ class Links:
 
 
 def list_requests(
-    session: Session, *, district_code: str, query: RequestQuery, links: Links, now: datetime
+    session: Session, *, district: Jurisdiction, query: RequestQuery, links: Links, now: datetime
 ) -> list[RequestRead]:
     """The district's requests matching the query, newest first, as the public sees them."""
     page = Page(0, len(query.ids)) if query.ids else query.page
     cases = reads.case_list(
         session,
-        caller=callers.public_reader(district_code),
+        caller=district.reader(),
         where=query.where(now),
         offset=page.offset,
         limit=page.limit,
@@ -403,24 +416,24 @@ def list_requests(
 
 
 def get_request(
-    session: Session, *, district_code: str, request_id: int, links: Links, now: datetime
+    session: Session, *, district: Jurisdiction, request_id: int, links: Links, now: datetime
 ) -> RequestRead:
     """One request of the district; NotFound if it has none of that id."""
-    return _request_reads(session, [_case(session, district_code, request_id, now)], links)[0]
+    return _request_reads(session, [_case(session, district, request_id, now)], links)[0]
 
 
-def token(session: Session, *, district_code: str, token: str, now: datetime) -> TokenRead:
+def token(session: Session, *, district: Jurisdiction, token: str, now: datetime) -> TokenRead:
     """Filing is synchronous: a token is the request's own id."""
     if not token.isascii() or not token.isdigit() or not 1 <= int(token) < 2**31:
         raise NotFound(f"token {token} 不存在 / token {token} not found")
-    case = _case(session, district_code, int(token), now)
+    case = _case(session, district, int(token), now)
     return TokenRead(service_request_id=case.case_id, token=token)
 
 
-def _case(session: Session, district_code: str, case_id: int, now: datetime) -> CaseRead:
+def _case(session: Session, district: Jurisdiction, case_id: int, now: datetime) -> CaseRead:
     found = reads.case_list(
         session,
-        caller=callers.public_reader(district_code),
+        caller=district.reader(),
         where=CaseFilter(now=now, case_ids=[case_id]),
         offset=0,
         limit=1,
@@ -481,7 +494,7 @@ def _request_read(case: CaseRead, item: ItemTexts | None, media_url: str | None)
 def updates(
     session: Session,
     *,
-    district_code: str,
+    district: Jurisdiction,
     window: Window,
     page: Page,
     links: Links,
@@ -489,7 +502,7 @@ def updates(
     """One update per status change of the district's cases in the window, in order."""
     changes = reads.status_changes(
         session,
-        caller=callers.public_reader(district_code),
+        caller=district.reader(),
         since=window.start,
         until=window.end + ONE_TICK,
         offset=page.offset,
@@ -516,12 +529,12 @@ def updates(
 
 
 def media(
-    session: Session, *, district_code: str, case_id: int, photo_id: int, now: datetime
+    session: Session, *, district: Jurisdiction, case_id: int, photo_id: int, now: datetime
 ) -> tuple[Path, str]:
     """A before- or after-photo of a request whose photos are public: its file and type."""
-    case = _case(session, district_code, case_id, now)
+    case = _case(session, district, case_id, now)
     public = case.status in _public_photos()
-    caller = callers.public_reader(district_code)
+    caller = district.reader()
     shown = {
         photo.photo_id
         for photo in photos.case_photos(session, caller=caller, case_id=case_id)

@@ -120,12 +120,19 @@ def test_a_format_not_served_is_not_found(world: World, fmt: str) -> None:
 
 
 def test_several_jurisdictions_need_jurisdiction_id(world: World, session: Session) -> None:
+    filed = post_request(world)
     session.add(District(code="310106", name="静安区"))
     session.commit()
 
     open311_errors(get(world.client, "services", "json"), 400)
     assert get(world.client, "services", "json", jurisdiction_id="310105").status_code == 200
     assert get(world.client, "requests", "json", jurisdiction_id="310106").json() == []
+    [request] = get(world.client, "requests", "json", jurisdiction_id="310105").json()
+    assert request["service_request_id"] == filed.json()[0]["service_request_id"]
+    open311_errors(
+        get(world.client, f"requests/{request['service_request_id']}", jurisdiction_id="310106"),
+        404,
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
