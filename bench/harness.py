@@ -192,6 +192,23 @@ def scratch_database(admin: str, name: str, *, keep: bool) -> Iterator[tuple[str
             log(f"dropped database {name}")
 
 
+@contextlib.contextmanager
+def kept_or_scratch_database(
+    admin: str, name: str, *, reuse: bool, keep: bool
+) -> Iterator[tuple[str, Engine]]:
+    """The scratch database `name`, or with `reuse` the one a `keep` run left (kept again)."""
+    if not reuse:
+        with scratch_database(admin, name, keep=keep) as pair:
+            yield pair
+        return
+    url = localdb.ensure_database(admin, name)
+    engine = create_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+
+
 def issue_token(engine: Engine) -> str:
     """A bearer token of a new auditor, who may call the read-only endpoints being timed."""
     with Session(engine) as session, session.begin():

@@ -24,22 +24,20 @@ Run: `.venv/bin/python bench/open311.py` (1 million cases: about 5 minutes to wr
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import random
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gridloop import localdb
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import IntakeSource
 
@@ -54,10 +52,10 @@ from harness import (
     closed_loop,
     host_summary,
     issue_token,
+    kept_or_scratch_database,
     log,
     print_table,
     run,
-    scratch_database,
     this_command,
 )
 
@@ -66,21 +64,6 @@ RATIO_GOAL = 1.2
 Row = tuple[str, str, str]
 Box = tuple[float, float, float, float]
 SIDES = ("open311", "native")
-
-
-@contextlib.contextmanager
-def bench_database(admin: str, args: argparse.Namespace) -> Iterator[tuple[str, Engine]]:
-    """The scratch database, or with --reuse the one a --keep run left (kept again)."""
-    if not args.reuse:
-        with scratch_database(admin, DATABASE, keep=args.keep) as pair:
-            yield pair
-        return
-    url = localdb.ensure_database(admin, DATABASE)
-    engine = create_engine(url)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
 
 
 def prepare(url: str, engine: Engine, args: argparse.Namespace) -> None:
@@ -303,7 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     admin = admin_url()
     with (
-        bench_database(admin, args) as (url, engine),
+        kept_or_scratch_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
+            url,
+            engine,
+        ),
         tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
         Server(url, Path(tmp) / "server.log") as server,
     ):

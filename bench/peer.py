@@ -17,21 +17,18 @@ Run: `.venv/bin/python bench/peer.py` (quick: `--grids 0 --requests 500`).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from locate import import_district, locate_path, random_points
-from sqlalchemy import Engine, create_engine, text
-
-from gridloop import localdb
+from sqlalchemy import Engine, text
 
 from filing import gridloop_command
 from harness import (
@@ -41,10 +38,10 @@ from harness import (
     admin_url,
     host_summary,
     issue_token,
+    kept_or_scratch_database,
     log,
     print_table,
     run,
-    scratch_database,
     this_command,
 )
 
@@ -72,21 +69,6 @@ def peer_server(url: str, log_path: Path) -> Server:
         str(server.port),
     ]
     return server
-
-
-@contextlib.contextmanager
-def bench_database(admin: str, args: argparse.Namespace) -> Iterator[tuple[str, Engine]]:
-    """The scratch database, or with --reuse the one a --keep run left (kept again)."""
-    if not args.reuse:
-        with scratch_database(admin, DATABASE, keep=args.keep) as pair:
-            yield pair
-        return
-    url = localdb.ensure_database(admin, DATABASE)
-    engine = create_engine(url)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
 
 
 @dataclass
@@ -286,7 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     admin = admin_url()
     with (
-        bench_database(admin, args) as (url, engine),
+        kept_or_scratch_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
+            url,
+            engine,
+        ),
         tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
         Server(url, Path(tmp) / "gridloop.log") as ours,
         peer_server(url, Path(tmp) / "peer.log") as peer,
