@@ -47,6 +47,14 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def list_users(session: Session, *, role: str | None = None) -> list[User]:
+    """Every user (of one role when given), by username."""
+    statement = select(User).order_by(User.username)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    return list(session.scalars(statement))
+
+
 def get_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 

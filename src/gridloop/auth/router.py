@@ -87,6 +87,12 @@ def me(user: CurrentUser, session: SessionDep) -> UserRead:
     return _user_read(session, user)
 
 
+@router.get("/users", responses=problems(Unauthorized, Forbidden, InvalidInput))
+def list_users(_: Admin, session: SessionDep, role: Role | None = None) -> list[UserRead]:
+    """用户列表 / Every user with role and scope, by username (admin only); `role` narrows it."""
+    return [_user_read(session, user) for user in auth_service.list_users(session, role=role)]
+
+
 @router.get("/users/{user_id}", responses=problems(Unauthorized, NotFound))
 def read_user(user_id: UserId, viewer: CurrentUser, session: SessionDep) -> UserRead:
     """用户 / A user within the viewer's scope; any other user is not found."""

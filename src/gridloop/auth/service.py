@@ -193,6 +193,11 @@ def grid_inspectors(session: Session, *, responsibility_grid_code: str) -> list[
     return repository.inspectors_of(session, responsibility_grid_code=responsibility_grid_code)
 
 
+def list_users(session: Session, *, role: Role | None = None) -> list[User]:
+    """Every user, or those of one role, by username (for the admin)."""
+    return repository.list_users(session, role=None if role is None else role.value)
+
+
 def visible_user(session: Session, *, viewer: User, user_id: int) -> User:
     """The user if the viewer may see them; outside the viewer's scope it is NotFound, as if absent.
 

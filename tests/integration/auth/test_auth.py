@@ -193,6 +193,27 @@ def test_an_admin_creates_a_user_with_scope(
     assert client.get("/me", headers=login(client, "disp")).json()["role"] == "dispatcher"
 
 
+def test_an_admin_lists_the_users_with_role_and_scope_and_no_one_else_may(
+    client: TestClient, two_streets: TwoStreets, make_user: MakeUser
+) -> None:
+    make_user("adm", Role.ADMIN)
+    make_user("disp", Role.DISPATCHER, street_code="310105002")
+    make_user("ins", Role.INSPECTOR, responsibility_grid_codes=["31010500101"])
+
+    listed = client.get("/users", headers=login(client, "adm"))
+    inspectors = client.get("/users", params={"role": "inspector"}, headers=login(client, "adm"))
+    refused = client.get("/users", headers=login(client, "disp"))
+
+    assert listed.status_code == 200, listed.text
+    rows = {row["username"]: row for row in listed.json()}
+    assert {"adm", "disp", "ins"} <= set(rows)
+    assert [row["username"] for row in listed.json()] == sorted(rows)
+    assert rows["disp"]["street_code"] == "310105002"
+    assert rows["ins"]["responsibility_grid_codes"] == ["31010500101"]
+    assert {row["role"] for row in inspectors.json()} == {"inspector"}
+    assert_problem(refused, 403, "forbidden")
+
+
 def test_creating_a_user_through_the_api_refuses_a_taken_name_and_a_bad_scope(
     client: TestClient, two_streets: TwoStreets, make_user: MakeUser
 ) -> None:
