@@ -52,6 +52,23 @@ export const router = createRouter({
       meta: { role: 'dispatcher' },
     },
     {
+      path: '/liaison',
+      name: 'liaison',
+      component: () => import('./pages/LiaisonPage.vue'),
+      meta: { role: 'liaison' },
+    },
+    {
+      path: '/liaison/cases/:caseId(\\d+)',
+      name: 'liaison-case',
+      component: () => import('./pages/CasePage.vue'),
+      props: (route) => ({
+        caseId: Number(route.params.caseId),
+        workbench: 'liaison',
+        caseRoute: 'liaison-case',
+      }),
+      meta: { role: 'liaison' },
+    },
+    {
       path: '/home',
       name: 'placeholder',
       component: () => import('./pages/PlaceholderPage.vue'),

@@ -1483,7 +1483,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Users
+         * @description 用户列表 / Every user with role and scope, by username (admin only); `role` narrows it.
+         */
+        get: operations["list_users_users_get"];
         put?: never;
         /**
          * Create User
@@ -3323,15 +3327,16 @@ export interface components {
         };
         /**
          * Queue
-         * @description A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回.
+         * @description A work queue: the street center's 待立案, 待派遣, 待审批, 待结案, 超期, 被退回, then an
+         *     office's 待接单, 处置中, 待报到 (超期 is both's).
          * @enum {string}
          */
-        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned";
+        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned" | "to_accept" | "handling" | "to_report_in";
         /** QueueCount */
         QueueCount: {
             /** Count */
             count: number;
-            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it); an office's: to_accept 待接单 (dispatched, waiting for the lead office to accept), handling 处置中, to_report_in 待报到 (an open case whose whistle summoned the office, not arrived yet); for a liaison, their own office's part of each */
             queue: components["schemas"]["Queue"];
         };
         /** QueueCountsRead */
@@ -4591,7 +4596,7 @@ export interface operations {
                 /** @description exclusive */
                 reported_to?: string | null;
                 bbox?: string | null;
-                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it); an office's: to_accept 待接单 (dispatched, waiting for the lead office to accept), handling 处置中, to_report_in 待报到 (an open case whose whistle summoned the office, not arrived yet); for a liaison, their own office's part of each */
                 queue?: components["schemas"]["Queue"] | null;
                 /** @description running_due_at: the current step's deadline; cases without one come after every deadline */
                 sort?: components["schemas"]["CaseSort"];
@@ -9441,6 +9446,55 @@ export interface operations {
             };
             /** @description `/problems/unauthenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users_users_get: {
+        parameters: {
+            query?: {
+                role?: components["schemas"]["Role"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

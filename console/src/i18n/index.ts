@@ -6,15 +6,28 @@ import elementZhCn from 'element-plus/es/locale/lang/zh-cn.mjs'
 import * as dispatcher from './dispatcher'
 import en from './en'
 import * as inspector from './inspector'
+import * as liaison from './liaison'
 import * as map from './map'
 import type { Widen } from './widen'
 import zhCN from './zh-CN'
 
 // The core table (zh-CN.ts, en.ts) and one file a part of the console, each under its own key.
 export type CoreMessages = Widen<typeof zhCN>
-const zhMessages = { ...zhCN, map: map.zh, inspector: inspector.zh, dispatcher: dispatcher.zh }
+const zhMessages = {
+  ...zhCN,
+  map: map.zh,
+  inspector: inspector.zh,
+  dispatcher: dispatcher.zh,
+  liaison: liaison.zh,
+}
 export type Messages = Widen<typeof zhMessages>
-const enMessages: Messages = { ...en, map: map.en, inspector: inspector.en, dispatcher: dispatcher.en }
+const enMessages: Messages = {
+  ...en,
+  map: map.en,
+  inspector: inspector.en,
+  dispatcher: dispatcher.en,
+  liaison: liaison.en,
+}
 export type Locale = 'zh-CN' | 'en'
 
 const LOCALE_KEY = 'gridloop.locale'

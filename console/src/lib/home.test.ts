@@ -7,10 +7,8 @@ describe('homeOf', () => {
     expect(homeOf('dispatcher')).toBe('dispatcher')
   })
 
-  it('sends every other role to the placeholder for now', () => {
-    for (const role of ['admin', 'auditor', 'liaison'] as const) {
-      expect(homeOf(role)).toBe('placeholder')
-    }
+  it('sends liaisons to their workbench', () => {
+    expect(homeOf('liaison')).toBe('liaison')
   })
 })
 
