@@ -69,6 +69,12 @@ export const router = createRouter({
       meta: { role: 'liaison' },
     },
     {
+      path: '/admin',
+      name: 'admin',
+      component: () => import('./pages/AdminPage.vue'),
+      meta: { role: 'admin' },
+    },
+    {
       path: '/home',
       name: 'placeholder',
       component: () => import('./pages/PlaceholderPage.vue'),

@@ -3,6 +3,7 @@ import { computed } from 'vue'
 import { createI18n } from 'vue-i18n'
 import elementEn from 'element-plus/es/locale/lang/en.mjs'
 import elementZhCn from 'element-plus/es/locale/lang/zh-cn.mjs'
+import * as admin from './admin'
 import * as dispatcher from './dispatcher'
 import en from './en'
 import * as inspector from './inspector'
@@ -19,6 +20,7 @@ const zhMessages = {
   inspector: inspector.zh,
   dispatcher: dispatcher.zh,
   liaison: liaison.zh,
+  admin: admin.zh,
 }
 export type Messages = Widen<typeof zhMessages>
 const enMessages: Messages = {
@@ -27,6 +29,7 @@ const enMessages: Messages = {
   inspector: inspector.en,
   dispatcher: dispatcher.en,
   liaison: liaison.en,
+  admin: admin.en,
 }
 export type Locale = 'zh-CN' | 'en'
 

@@ -7,8 +7,9 @@ describe('homeOf', () => {
     expect(homeOf('dispatcher')).toBe('dispatcher')
   })
 
-  it('sends liaisons to their workbench', () => {
+  it('sends liaisons and admins to their workbenches', () => {
     expect(homeOf('liaison')).toBe('liaison')
+    expect(homeOf('admin')).toBe('admin')
   })
 })
 
