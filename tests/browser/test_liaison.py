@@ -142,7 +142,8 @@ def test_an_assisting_office_reports_in_after_a_whistle_and_has_no_other_button(
     expect(page.get_by_text("当前没有您可执行的操作")).to_be_visible()
 
 
-def test_another_offices_liaison_never_sees_the_case(page: Page) -> None:
+def test_another_offices_liaison_never_sees_the_case_on_their_phone(phone_page: Page) -> None:
+    page = phone_page
     description = unique("花坛被车辆碾压")
     case_id = dispatched_case(page, description)
     drawn: list[int] = []
@@ -158,7 +159,10 @@ def test_another_offices_liaison_never_sees_the_case(page: Page) -> None:
         at_the_workbench(page, "lia2")
     wait_for_map(page)
 
-    expect(page.get_by_role("tab", name=re.compile("^待接单"))).to_be_visible()
+    # The phone: the queues, the list and then the map under it, nothing cut off at the side.
+    for queue in ("待接单", "处置中", "超期", "待报到"):
+        expect(page.get_by_role("tab", name=re.compile(f"^{queue}"))).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     expect(page.get_by_role("row").filter(has_text=description)).to_have_count(0)
     assert case_id not in drawn
     page.goto(f"/console/liaison/cases/{case_id}")
