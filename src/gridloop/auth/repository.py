@@ -94,6 +94,12 @@ def add_responsibility_grids(session: Session, *, user_id: int, codes: Collectio
     session.flush()
 
 
+def remove_responsibility_grids(session: Session, *, user_id: int) -> None:
+    session.execute(
+        delete(ResponsibilityGridInspector).where(ResponsibilityGridInspector.user_id == user_id)
+    )
+
+
 def responsibility_grid_codes_of(session: Session, user_id: int) -> list[str]:
     statement = (
         select(ResponsibilityGridInspector.responsibility_grid_code)
