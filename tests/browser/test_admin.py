@@ -1,18 +1,22 @@
-"""The admin's settings, each with an effect a person can check: a user created who then logs in,
-an item changed and retired, the offices' jurisdictions and coverage gaps on the map, rule sets
-refused rule by rule then saved and compared, and a year of the working calendar uploaded.
+"""The admin's settings, each with an effect a person can check: a user created who then logs in
+and is given another role, an item changed and retired, the offices' jurisdictions and coverage
+gaps on the map, rule sets refused rule by rule then saved and compared, and a year of the
+working calendar uploaded.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import create_engine, text
 
+from tests.browser.live_server import LiveServer
 from tests.browser.steps import api_headers, log_in, readme_screenshot, wait_for_map
 from tests.factories.cases import seed_items
 
@@ -34,7 +38,7 @@ def choose(scope: Page | Locator, page: Page, label: str, search: str, option: s
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_an_admin_creates_a_liaison_who_then_logs_in_to_their_office(page: Page) -> None:
+def test_an_admin_creates_a_liaison_who_logs_in_then_moves_them_to_the_center(page: Page) -> None:
     username = f"lia-{uuid4().hex[:6]}"
     at_the_settings(page)
     form = page.get_by_role("form", name="新建用户")
@@ -52,6 +56,19 @@ def test_an_admin_creates_a_liaison_who_then_logs_in_to_their_office(page: Page)
     log_in(newcomer, username, "a-long-secret-1")
     expect(newcomer).to_have_url(re.compile(r"/console/liaison$"))
     expect(newcomer.locator("header")).to_contain_text("新联络员 · 联络员")
+
+    # Moved to the street center: another role, the scope it needs, and a workbench to match.
+    page.get_by_role("button", name=f"修改角色 {username}").click()
+    dialog = page.get_by_role("dialog", name=f"修改 {username} 的角色与范围")
+    dialog.get_by_role("radio", name="派遣员").check(force=True)
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog).to_contain_text("street_code")
+    dialog.get_by_label("街道编码").fill("310105002")
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("row").filter(has_text=username)).to_contain_text("派遣员")
+    newcomer.reload()
+    expect(newcomer).to_have_url(re.compile(r"/console/dispatcher$"))
 
 
 def test_an_admin_changes_an_items_tier_and_limit_then_retires_it(page: Page) -> None:
@@ -118,6 +135,20 @@ def upload(page: Page, document: dict[str, Any]) -> None:
     page.get_by_role("button", name="校验并保存").click()
 
 
+@pytest.fixture
+def routing_as_before(server: LiveServer) -> Iterator[None]:
+    """The other page tests route without a rule set: the ones saved here are put out of force
+    afterwards (versions stay, as they always do)."""
+    yield
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE routing_rule_set SET is_active = false"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.usefixtures("routing_as_before")
 def test_a_rule_set_is_refused_rule_by_rule_then_saved_and_compared(page: Page) -> None:
     name = f"测试规则集 {uuid4().hex[:6]}"
     at_the_settings(page, "路由规则")

@@ -1520,6 +1520,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/{user_id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change Role
+         * @description 角色与范围 / Give a user a role and its scope in place of theirs (admin only); the scope
+         *     must fit the role, as at creation. An admin's own role stays.
+         */
+        put: operations["change_role_users__user_id__role_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4203,6 +4224,28 @@ export interface components {
             user_id: number;
             /** Username */
             username: string;
+        };
+        /**
+         * UserRoleUpdate
+         * @description A role and the scope it needs, in place of the user's; the same rules as at creation.
+         */
+        UserRoleUpdate: {
+            /**
+             * Office Code
+             * @description liaisons only
+             */
+            office_code?: string | null;
+            /**
+             * Responsibility Grid Codes
+             * @description inspectors only, at least one
+             */
+            responsibility_grid_codes?: string[];
+            role: components["schemas"]["Role"];
+            /**
+             * Street Code
+             * @description dispatchers only
+             */
+            street_code?: string | null;
         };
         /**
          * Verification
@@ -9621,6 +9664,77 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_role_users__user_id__role_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserRoleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -36,6 +36,8 @@ export const zh = {
     count: '共 {n} 个用户',
     everyone: '全部',
     filter: '按角色筛选',
+    changeRole: '修改角色',
+    changeRoleOf: '修改 {username} 的角色与范围',
   },
   catalog: {
     search: '按编码或名称查找',
@@ -158,6 +160,8 @@ export const en: Widen<typeof zh> = {
     count: '{n} users',
     everyone: 'All',
     filter: 'Filter by role',
+    changeRole: 'Change role',
+    changeRoleOf: 'Role and scope of {username}',
   },
   catalog: {
     search: 'Find by code or name',
