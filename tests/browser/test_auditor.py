@@ -65,7 +65,7 @@ def at_the_dashboard(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/console/auditor$"))
 
 
-def report(page: Page, **params: str) -> dict[str, Any]:
+def report(page: Page, **params: str | float | bool) -> dict[str, Any]:
     response = page.request.get(
         "/reports/indicators", params=params, headers=api_headers(page, "aud")
     )
