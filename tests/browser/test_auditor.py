@@ -183,6 +183,10 @@ def test_an_auditor_sees_no_action_buttons_on_a_case(page: Page) -> None:
     for action in ("立案", "不予立案", "派遣", "吹哨", "结案", "评价"):
         expect(page.get_by_role("button", name=action, exact=True)).to_have_count(0)
 
+    # Nor the dispatcher's workbench: it leads back to the auditor's.
+    page.goto(f"/console/dispatcher/cases/{case_id}")
+    expect(page).to_have_url(re.compile(r"/console/auditor$"))
+
 
 def test_the_auditor_records_the_follow_up_and_finds_the_case_counted(page: Page) -> None:
     description = f"绿化带垃圾堆积（{uuid4().hex[:6]}）"
