@@ -127,6 +127,17 @@ def test_the_dashboard_shows_the_numbers_of_the_report(page: Page) -> None:
         # 同比 and 环比 beside each rate.
         assert all("同比" in cell and "环比" in cell for cell in cells[8:14])
 
+    # The table as the API's CSV and Excel exports of the same query, the trend as a picture.
+    for button, extension in (("下载 CSV", "csv"), ("下载 Excel", "xlsx")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=button).click()
+        assert download.value.suggested_filename == (
+            f"indicators-street-{query['from']}-{query['to']}.{extension}"
+        )
+    with page.expect_download() as picture:
+        page.get_by_role("button", name="下载图片").first.click()
+    assert picture.value.suggested_filename.endswith(".png")
+
 
 def test_the_indicator_map_has_an_area_per_group_with_its_value_and_drills_down(
     page: Page,
