@@ -67,7 +67,7 @@ def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
 
 
 def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:
-    log_in(page, "aud")
+    log_in(page, "adm")
     expect(page).to_have_url(re.compile(r"/console/home$"))
 
     page.goto("/console/dispatcher")

@@ -3,6 +3,7 @@ import { computed } from 'vue'
 import { createI18n } from 'vue-i18n'
 import elementEn from 'element-plus/es/locale/lang/en.mjs'
 import elementZhCn from 'element-plus/es/locale/lang/zh-cn.mjs'
+import * as auditor from './auditor'
 import * as dispatcher from './dispatcher'
 import en from './en'
 import * as inspector from './inspector'
@@ -12,9 +13,15 @@ import zhCN from './zh-CN'
 
 // The core table (zh-CN.ts, en.ts) and one file a part of the console, each under its own key.
 export type CoreMessages = Widen<typeof zhCN>
-const zhMessages = { ...zhCN, map: map.zh, inspector: inspector.zh, dispatcher: dispatcher.zh }
+const zhMessages = { ...zhCN, map: map.zh, inspector: inspector.zh, dispatcher: dispatcher.zh, auditor: auditor.zh }
 export type Messages = Widen<typeof zhMessages>
-const enMessages: Messages = { ...en, map: map.en, inspector: inspector.en, dispatcher: dispatcher.en }
+const enMessages: Messages = {
+  ...en,
+  map: map.en,
+  inspector: inspector.en,
+  dispatcher: dispatcher.en,
+  auditor: auditor.en,
+}
 export type Locale = 'zh-CN' | 'en'
 
 const LOCALE_KEY = 'gridloop.locale'

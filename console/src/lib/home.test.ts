@@ -7,8 +7,12 @@ describe('homeOf', () => {
     expect(homeOf('dispatcher')).toBe('dispatcher')
   })
 
+  it('sends auditors to their dashboard', () => {
+    expect(homeOf('auditor')).toBe('auditor')
+  })
+
   it('sends every other role to the placeholder for now', () => {
-    for (const role of ['admin', 'auditor', 'liaison'] as const) {
+    for (const role of ['admin', 'liaison'] as const) {
       expect(homeOf(role)).toBe('placeholder')
     }
   })
