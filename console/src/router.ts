@@ -52,6 +52,39 @@ export const router = createRouter({
       meta: { role: 'dispatcher' },
     },
     {
+      path: '/auditor',
+      component: () => import('./pages/AuditorPage.vue'),
+      meta: { role: 'auditor' },
+      children: [
+        { path: '', name: 'auditor', component: () => import('./pages/auditor/DashboardView.vue') },
+        { path: 'map', name: 'auditor-map', component: () => import('./pages/auditor/ChoroplethView.vue') },
+        {
+          path: 'scorecards',
+          name: 'auditor-scorecards',
+          component: () => import('./pages/auditor/ScorecardsView.vue'),
+        },
+        {
+          path: 'evaluation',
+          name: 'auditor-evaluation',
+          component: () => import('./pages/auditor/EvaluationView.vue'),
+        },
+        { path: 'cases', name: 'auditor-cases', component: () => import('./pages/auditor/CountedCasesView.vue') },
+      ],
+    },
+    {
+      path: '/auditor/cases/:caseId(\\d+)',
+      name: 'auditor-case',
+      component: () => import('./pages/CasePage.vue'),
+      props: (route) => ({ caseId: Number(route.params.caseId), workbench: 'auditor', caseRoute: 'auditor-case' }),
+      meta: { role: 'auditor' },
+    },
+    {
+      path: '/screen',
+      name: 'screen',
+      component: () => import('./pages/ScreenPage.vue'),
+      meta: { role: 'auditor' },
+    },
+    {
       path: '/liaison',
       name: 'liaison',
       component: () => import('./pages/LiaisonPage.vue'),

@@ -80,6 +80,41 @@ def test_an_inspector_files_a_case_with_a_photo_where_they_stand(
     assert [(p["step"], p["width"], p["height"]) for p in photos] == [("before", 1600, 1200)]
 
 
+# Holds every picked photo the page starts to make small until the test lets them go (the map's
+# own pictures pass).
+HOLD_PHOTOS = """
+const makeBitmap = window.createImageBitmap.bind(window);
+const held = new Promise((release) => { window.releasePhotos = release; });
+window.createImageBitmap = async (source, ...rest) => {
+  if (source instanceof File) await held;
+  return makeBitmap(source, ...rest);
+};
+"""
+
+
+@pytest.mark.usefixtures("small_world")
+def test_report_waits_for_a_photo_still_being_made_small(phone_page: Page) -> None:
+    page = phone_page
+    page.add_init_script(HOLD_PHOTOS)
+    stand_at(page, WHERE_FILED)
+    log_in(page, "ins1")
+    wait_for_map(page)
+    page.get_by_role("button", name="使用当前位置").click()
+    expect(page.get_by_text("310105001001002")).to_be_visible()
+    # An item no other test files near here, so that no duplicate candidate takes the button's
+    # place.
+    choose_item(page, "井盖", "上水井盖（C0101）")
+    page.get_by_label("问题描述").fill("井盖松动")
+    page.get_by_label("拍照 / 选择照片").set_input_files(camera_photo())
+
+    # Sending now would file the case without the photo.
+    waiting = page.get_by_role("button", name="正在处理照片…")
+    expect(waiting).to_be_disabled()
+    page.evaluate("window.releasePhotos()")
+    expect(page.get_by_role("img", name="照片 1")).to_be_visible()
+    expect(page.get_by_role("button", name="上报", exact=True)).to_be_enabled()
+
+
 def test_without_a_position_a_point_tapped_outside_the_grids_is_refused_with_the_reason(
     phone_page: Page, people: World
 ) -> None:

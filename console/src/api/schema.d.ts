@@ -1237,6 +1237,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counted Cases
+         * @description 统计明细 / The cases one count of one report row counts: those reported on the row's
+         *     local days (`from`–`to`), in its group (`group_by`, `key`), counted by `count`; newest
+         *     first, in keyset pages (`after`). Scope as for the indicator reports, and the caller's cases.
+         */
+        get: operations["counted_cases_reports_cases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/definitions": {
         parameters: {
             query?: never;
@@ -2853,6 +2875,20 @@ export interface components {
              * Format: date
              */
             period_start: string;
+            /**
+             * Previous
+             * @description with `compare`: the group's indicators one period before (环比); null without a report then
+             */
+            previous?: {
+                [key: string]: number | null;
+            } | null;
+            /**
+             * Year Before
+             * @description with `compare`: the group's indicators in the same period a year before (同比: the month, the 52nd week before, the date); null without a report then
+             */
+            year_before?: {
+                [key: string]: number | null;
+            } | null;
         };
         /** InputPoint */
         InputPoint: {
@@ -8914,6 +8950,79 @@ export interface operations {
             };
         };
     };
+    counted_cases_reports_cases_get: {
+        parameters: {
+            query: {
+                group_by?: components["schemas"]["GroupBy"];
+                /** @description the row's key; left out: the row of cases without one */
+                key?: string | null;
+                /** @description a count of the report rows (`GET /reports/definitions`) */
+                count: string;
+                /** @description first local day reported, inclusive */
+                from: string;
+                /** @description last local day reported, inclusive */
+                to: string;
+                /** @description only cases of this street */
+                street_code?: string | null;
+                /** @description only cases of this lead office */
+                office_code?: string | null;
+                /** @description case_id of the last case of the page before, to go on after */
+                after?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     definitions_reports_definitions_get: {
         parameters: {
             query?: never;
@@ -8958,6 +9067,8 @@ export interface operations {
                 office_code?: string | null;
                 /** @description json, csv, xlsx, or geojson (geographic groups: district, street, community, responsibility_grid, unit_grid) */
                 format?: string;
+                /** @description JSON: each row also carries its group's indicators one period before (`previous`, 环比) and in the same period a year before (`year_before`, 同比) */
+                compare?: boolean;
             };
             header?: never;
             path?: never;

@@ -4,6 +4,7 @@ import { createI18n } from 'vue-i18n'
 import elementEn from 'element-plus/es/locale/lang/en.mjs'
 import elementZhCn from 'element-plus/es/locale/lang/zh-cn.mjs'
 import * as admin from './admin'
+import * as auditor from './auditor'
 import * as dispatcher from './dispatcher'
 import en from './en'
 import * as inspector from './inspector'
@@ -19,6 +20,7 @@ const zhMessages = {
   map: map.zh,
   inspector: inspector.zh,
   dispatcher: dispatcher.zh,
+  auditor: auditor.zh,
   liaison: liaison.zh,
   admin: admin.zh,
 }
@@ -28,6 +30,7 @@ const enMessages: Messages = {
   map: map.en,
   inspector: inspector.en,
   dispatcher: dispatcher.en,
+  auditor: auditor.en,
   liaison: liaison.en,
   admin: admin.en,
 }

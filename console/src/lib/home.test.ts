@@ -7,6 +7,10 @@ describe('homeOf', () => {
     expect(homeOf('dispatcher')).toBe('dispatcher')
   })
 
+  it('sends auditors to their dashboard', () => {
+    expect(homeOf('auditor')).toBe('auditor')
+  })
+
   it('sends liaisons and admins to their workbenches', () => {
     expect(homeOf('liaison')).toBe('liaison')
     expect(homeOf('admin')).toBe('admin')

@@ -255,6 +255,65 @@ def group_shapes(session: Session, *, group_by: GroupBy, keys: Sequence[str]) ->
     return {code: geojson.parse_optional(shape) for code, shape in session.execute(statement)}
 
 
+# The group of a case's facts `f` (joined to its office `o`), as `GroupBy.key_sql` names the group
+# of a rollup row: the cases a report row counts are those whose facts fall in its group.
+_FACT_KEYS: dict[GroupBy, str] = {
+    GroupBy.DISTRICT: "left(f.street_code, 6)",
+    GroupBy.STREET: "f.street_code",
+    GroupBy.COMMUNITY: "f.community_code",
+    GroupBy.RESPONSIBILITY_GRID: "f.responsibility_grid_code",
+    GroupBy.UNIT_GRID: "f.unit_grid_code",
+    GroupBy.OFFICE: "f.office_id::text",
+    GroupBy.DEPARTMENT: "o.department_id::text",
+    GroupBy.ITEM_CLASS: "left(f.item_code, 3)",
+    GroupBy.ITEM: "f.item_code",
+    GroupBy.SOURCE: "f.source",
+    GroupBy.INSPECTOR: "f.inspector_user_id::text",
+}
+
+
+def counted_case_ids(
+    session: Session,
+    *,
+    group_by: GroupBy,
+    key: str | None,
+    count: str,
+    rows: RowFilter,
+    after: int | None,
+    limit: int,
+) -> list[int]:
+    """The ids of the cases, newest first, that the count `count` (its SQL over the counters of
+    `indicators.COUNTS`) of a report row counts: reported on a local day of `rows`, in the
+    group `key` (None: the cases without one), within the caller's rows."""
+    group = _FACT_KEYS[group_by]
+    conditions = [
+        "f.day BETWEEN :start AND :end",
+        f"({count}) > 0",
+        f"{group} IS NULL" if key is None else f"{group} = :key",
+    ]
+    if rows.street_code is not None:
+        conditions.append("f.street_code = :street_code")
+    if rows.office_id is not None:
+        conditions.append("f.office_id = :office_id")
+    if after is not None:
+        conditions.append("f.case_id < :after")
+    joined = " LEFT JOIN office AS o ON o.office_id = f.office_id" if "o." in group else ""
+    statement = text(
+        f"SELECT f.case_id FROM case_fact AS f{joined} WHERE {' AND '.join(conditions)}"
+        " ORDER BY f.case_id DESC LIMIT :limit"
+    )
+    parameters = {
+        "start": rows.start,
+        "end": rows.end,
+        "key": key,
+        "street_code": rows.street_code,
+        "office_id": rows.office_id,
+        "after": after,
+        "limit": limit,
+    }
+    return [int(case_id) for case_id in session.scalars(statement, parameters)]
+
+
 def office_id_of(session: Session, *, code: str) -> int | None:
     office_id = session.scalar(
         text("SELECT office_id FROM office WHERE code = :code"), {"code": code}

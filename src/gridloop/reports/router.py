@@ -11,13 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridloop.auth.dependencies import CurrentUser
+from gridloop.auth.dependencies import CurrentUser, Now
+from gridloop.cases.schemas import CasePage
 from gridloop.db import SessionDep, session_factory
 from gridloop.errors import Forbidden, InvalidInput, NotFound, Unauthorized, problems
 from gridloop.geo.schemas import GEOJSON, wants_geojson
 from gridloop.reports import exports, indicators, scorecards, service
-from gridloop.reports.repository import GEOGRAPHIC_TABLES, RowFilter
+from gridloop.reports.repository import GEOGRAPHIC_TABLES, Period, RowFilter
 from gridloop.reports.schemas import (
+    CountedCasesQuery,
     Definitions,
     IndicatorQuery,
     IndicatorReport,
@@ -27,6 +29,7 @@ from gridloop.reports.schemas import (
     ThreeRatesQuery,
     ThreeRatesReport,
 )
+from gridloop.responses import model_response
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -85,7 +88,10 @@ def indicator_report(
         return _streamed(exports.csv_chunks, report, scope, sessions, CSV, "csv")
     if query.format == "xlsx":
         return _streamed(exports.xlsx_chunks, report, scope, sessions, XLSX, "xlsx")
-    rows = list(service.indicator_report(session, request=report, rows=scope))
+    if query.compare and not geojson:
+        rows = service.compared_report(session, request=report, rows=scope)
+    else:
+        rows = list(service.indicator_report(session, request=report, rows=scope))
     if geojson:
         return JSONResponse(
             service.feature_collection(session, group_by=query.group_by, rows=rows),
@@ -101,6 +107,39 @@ def indicator_report(
         }
     )
     return JSONResponse(json.loads(body.model_dump_json(by_alias=True)))
+
+
+@router.get(
+    "/cases",
+    response_model=CasePage,
+    responses=problems(Unauthorized, Forbidden, NotFound, InvalidInput),
+)
+def counted_cases(
+    query: Annotated[CountedCasesQuery, Query()], user: CurrentUser, session: SessionDep, at: Now
+) -> Response:
+    """统计明细 / The cases one count of one report row counts: those reported on the row's
+    local days (`from`–`to`), in its group (`group_by`, `key`), counted by `count`; newest
+    first, in keyset pages (`after`). Scope as for the indicator reports, and the caller's cases.
+    """
+    report = service.ReportRequest(
+        group_by=query.group_by,
+        period=Period.DAY,
+        start=query.from_,
+        end=query.to,
+        street_code=query.street_code,
+        office_code=query.office_code,
+    )
+    page = service.counted_cases(
+        session,
+        user=user,
+        request=report,
+        key=query.key,
+        count=query.count,
+        after=query.after,
+        limit=query.limit,
+        now=at,
+    )
+    return model_response(page)
 
 
 @router.get(

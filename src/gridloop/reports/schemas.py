@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from gridloop.reports.indicators import COUNTS
 from gridloop.reports.repository import GroupBy, Period
 from gridloop.reports.schemes import InspectorRows, Subject
-from gridloop.strict import IsoDate
+from gridloop.strict import IsoDate, QueryBool
 
 ReportFormat = Annotated[str, Field(pattern="^(json|csv|xlsx|geojson)$")]
 
@@ -37,6 +38,42 @@ class IndicatorQuery(RowsQuery):
         description="json, csv, xlsx, or geojson (geographic groups: district, street, "
         "community, responsibility_grid, unit_grid)",
     )
+    compare: QueryBool = Field(
+        default=False,
+        description="JSON: each row also carries its group's indicators one period before "
+        "(`previous`, 环比) and in the same period a year before (`year_before`, 同比)",
+    )
+
+
+CountCode = Annotated[
+    str,
+    Field(
+        pattern=f"^({'|'.join(count.code for count in COUNTS)})$",
+        description="a count of the report rows (`GET /reports/definitions`)",
+    ),
+]
+
+
+class CountedCasesQuery(BaseModel):
+    """The cases one count of one report row counts."""
+
+    group_by: GroupBy = GroupBy.STREET
+    key: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="the row's key; left out: the row of cases without one"
+    )
+    count: CountCode
+    from_: IsoDate = Field(alias="from", description="first local day reported, inclusive")
+    to: IsoDate = Field(description="last local day reported, inclusive")
+    street_code: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = Field(
+        default=None, description="only cases of this street"
+    )
+    office_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        default=None, description="only cases of this lead office"
+    )
+    after: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="case_id of the last case of the page before, to go on after"
+    )
+    limit: int = Field(default=50, ge=1, le=500)
 
 
 class CountDefinition(BaseModel):
@@ -66,6 +103,16 @@ class IndicatorRow(BaseModel):
     period_start: date
     counts: dict[str, int | float]
     indicators: dict[str, float | None] = Field(description="null when the denominator is 0")
+    previous: dict[str, float | None] | None = Field(
+        default=None,
+        description="with `compare`: the group's indicators one period before (环比); null "
+        "without a report then",
+    )
+    year_before: dict[str, float | None] | None = Field(
+        default=None,
+        description="with `compare`: the group's indicators in the same period a year before "
+        "(同比: the month, the 52nd week before, the date); null without a report then",
+    )
 
 
 class IndicatorReport(BaseModel):

@@ -6,9 +6,10 @@ admins (everything). Inspectors and intake clients read cases, not reports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -16,10 +17,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import Role, User
+from gridloop.cases import reads as case_reads
+from gridloop.cases.callers import caller_for_user
 from gridloop.cases.models import Source
+from gridloop.cases.repository import CaseFilter
+from gridloop.cases.schemas import CasePage
 from gridloop.errors import Forbidden, InvalidInput, NotFound, ProblemItem
 from gridloop.reports import repository
-from gridloop.reports.indicators import COUNTS, INDICATORS
+from gridloop.reports.facts import COUNTERS
+from gridloop.reports.indicators import COUNT_BY_CODE, COUNTS, INDICATORS
 from gridloop.reports.repository import GroupBy, Period, RowFilter
 
 REPORT_ROLES = frozenset({Role.DISPATCHER, Role.LIAISON, Role.AUDITOR, Role.ADMIN})
@@ -52,6 +58,10 @@ class ReportRow:
     period_start: date
     counts: dict[str, int | float]
     indicators: dict[str, float | None]
+    # With `compare`: the group's indicators one period before (环比) and one year before (同比);
+    # None when the group had no report then.
+    previous: dict[str, float | None] | None = None
+    year_before: dict[str, float | None] | None = None
 
 
 def row_filter(session: Session, *, user: User, request: ReportRequest) -> RowFilter:
@@ -106,6 +116,97 @@ def indicator_report(
                     indicator.code: _ratio(values[indicator.code]) for indicator in INDICATORS
                 },
             )
+
+
+def compared_report(
+    session: Session, *, request: ReportRequest, rows: RowFilter
+) -> list[ReportRow]:
+    """The report rows, each with its group's indicators one period before (环比) and in the same
+    period a year before (同比), read from a second report over whole periods back to a year
+    before the first."""
+    report = list(indicator_report(session, request=request, rows=rows))
+    first = period_start(request.period, rows.start)
+    earlier = replace(rows, start=year_before(request.period, first))
+    back = replace(request, start=earlier.start)
+    past = {
+        (row.key, row.period_start): row.indicators
+        for row in indicator_report(session, request=back, rows=earlier)
+    }
+    return [
+        replace(
+            row,
+            previous=past.get((row.key, period_before(request.period, row.period_start))),
+            year_before=past.get((row.key, year_before(request.period, row.period_start))),
+        )
+        for row in report
+    ]
+
+
+def period_start(period: Period, day: date) -> date:
+    """The first day of the period (weeks start on Monday) that `day` falls in."""
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def period_before(period: Period, start: date) -> date:
+    """The start of the period before the one starting on `start`."""
+    if period is Period.MONTH:
+        return (start - timedelta(days=1)).replace(day=1)
+    return start - timedelta(days=7 if period is Period.WEEK else 1)
+
+
+def year_before(period: Period, start: date) -> date:
+    """The start of the same period a year before: the month, the 52nd week, the date."""
+    if period is Period.WEEK:
+        return start - timedelta(weeks=52)
+    if start.month == 2 and start.day == 29:
+        return start.replace(year=start.year - 1, day=28)
+    return start.replace(year=start.year - 1)
+
+
+_COUNTER_NAME = re.compile(r"\b[a-z_]+\b")
+
+
+def counted_cases(
+    session: Session,
+    *,
+    user: User,
+    request: ReportRequest,
+    key: str | None,
+    count: str,
+    after: int | None,
+    limit: int,
+    now: datetime,
+) -> CasePage:
+    """The cases a count of a report row counts (the row of `key` over the request's days),
+    newest first, as the case list shows them; within the caller's reports and cases."""
+    rows = row_filter(session, user=user, request=request)
+    # The count's SQL over the counters of a case's facts `f`.
+    expression = _COUNTER_NAME.sub(
+        lambda name: f"f.{name[0]}" if name[0] in COUNTERS else name[0],
+        COUNT_BY_CODE[count].sql,
+    )
+    ids = repository.counted_case_ids(
+        session,
+        group_by=request.group_by,
+        key=key,
+        count=expression,
+        rows=rows,
+        after=after,
+        limit=limit + 1,
+    )
+    page = case_reads.case_list(
+        session,
+        caller=caller_for_user(session, user=user),
+        where=CaseFilter(now=now, case_ids=ids[:limit]),
+        offset=0,
+        limit=limit,
+        now=now,
+    )
+    return CasePage(items=page, next_after=ids[limit - 1] if len(ids) > limit else None)
 
 
 def _names(session: Session, group_by: GroupBy, keys: list[str]) -> dict[str, str]:
