@@ -85,6 +85,29 @@ export const router = createRouter({
       meta: { role: 'auditor' },
     },
     {
+      path: '/liaison',
+      name: 'liaison',
+      component: () => import('./pages/LiaisonPage.vue'),
+      meta: { role: 'liaison' },
+    },
+    {
+      path: '/liaison/cases/:caseId(\\d+)',
+      name: 'liaison-case',
+      component: () => import('./pages/CasePage.vue'),
+      props: (route) => ({
+        caseId: Number(route.params.caseId),
+        workbench: 'liaison',
+        caseRoute: 'liaison-case',
+      }),
+      meta: { role: 'liaison' },
+    },
+    {
+      path: '/admin',
+      name: 'admin',
+      component: () => import('./pages/AdminPage.vue'),
+      meta: { role: 'admin' },
+    },
+    {
       path: '/home',
       name: 'placeholder',
       component: () => import('./pages/PlaceholderPage.vue'),

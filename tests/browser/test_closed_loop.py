@@ -1,6 +1,7 @@
 """The six-step loop in the console: an inspector files on the phone, the street center registers
-and dispatches, the office handles (through the API until its workbench exists), the inspector
-verifies and the center closes. A dispatcher of the other street never sees the case."""
+and dispatches, the office's liaison accepts and reports it handled with an after-photo at their
+workbench, the inspector verifies and the center closes. A dispatcher of the other street never
+sees the case."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.steps import (
-    act_through_api,
-    add_photo,
     api_headers,
     camera_photo,
     choose_item,
@@ -69,10 +68,23 @@ def test_a_case_goes_round_the_whole_loop_in_the_console(page: Page, phone_page:
     lead = next(office for office in dispatched["offices"] if office["role"] == "lead")
     assert lead["office_code"] in advised
 
-    # 处置 · the office's liaison accepts, photographs the result and reports it handled.
-    act_through_api(page, case_id, "accept", "lia1")
-    add_photo(page, case_id, "after", "lia1")
-    act_through_api(page, case_id, "report_handled", "lia1", {"result": "已冲洗路面，油污清除"})
+    # 处置 · the office's liaison finds it in 待接单, accepts, photographs the result on the spot
+    # and reports it handled (in a tab of its own: each tab logs in for itself).
+    liaison = page.context.new_page()
+    log_in(liaison, "lia1")
+    expect(liaison).to_have_url(re.compile(r"/console/liaison$"))
+    liaison.get_by_role("row").filter(has_text=description).click()
+    expect(liaison).to_have_url(re.compile(rf"/console/liaison/cases/{case_id}$"))
+    take(liaison, "接单")
+    liaison.get_by_role("button", name="处置完毕", exact=True).click()
+    report = liaison.get_by_role("dialog", name="处置完毕")
+    report.get_by_label("处置结果").fill("已冲洗路面，油污清除")
+    report.get_by_label("拍照 / 选择照片").set_input_files(camera_photo("washed.jpg"))
+    expect(report.get_by_role("img", name="照片 1")).to_be_visible()
+    report.get_by_role("button", name="确定").click()
+    expect(report).to_be_hidden()
+    expect(liaison.get_by_role("img", name=re.compile("^处置后 "))).to_have_count(1)
+    liaison.close()
 
     # 核查 · the inspector checks on the spot and verifies it with a photo.
     phone.get_by_role("link", name="待核查").click()

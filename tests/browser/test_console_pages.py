@@ -66,14 +66,14 @@ def test_an_inspector_lands_on_the_phone_page(phone_page: Page) -> None:
         assert box["height"] >= 44, control
 
 
-def test_other_roles_get_the_placeholder_and_cannot_open_a_workbench(page: Page) -> None:
+def test_a_role_cannot_open_another_roles_workbench(page: Page) -> None:
     log_in(page, "adm")
-    expect(page).to_have_url(re.compile(r"/console/home$"))
+    expect(page).to_have_url(re.compile(r"/console/admin$"))
 
     page.goto("/console/dispatcher")
 
-    expect(page).to_have_url(re.compile(r"/console/home$"))
-    expect(page.get_by_text("该角色的工作台即将上线")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/console/admin$"))
+    expect(page.get_by_role("tab", name="用户")).to_be_visible()
 
 
 def test_logging_out_revokes_the_token(page: Page) -> None:

@@ -1505,7 +1505,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Users
+         * @description 用户列表 / Every user with role and scope, by username (admin only); `role` narrows it.
+         */
+        get: operations["list_users_users_get"];
         put?: never;
         /**
          * Create User
@@ -1531,6 +1535,27 @@ export interface paths {
          */
         get: operations["read_user_users__user_id__get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{user_id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change Role
+         * @description 角色与范围 / Give a user a role and its scope in place of theirs (admin only); the scope
+         *     must fit the role, as at creation. An admin's own role stays.
+         */
+        put: operations["change_role_users__user_id__role_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3359,15 +3384,16 @@ export interface components {
         };
         /**
          * Queue
-         * @description A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回.
+         * @description A work queue: the street center's 待立案, 待派遣, 待审批, 待结案, 超期, 被退回, then an
+         *     office's 待接单, 处置中, 待报到 (超期 is both's).
          * @enum {string}
          */
-        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned";
+        Queue: "to_register" | "to_dispatch" | "to_approve" | "to_close" | "overdue" | "returned" | "to_accept" | "handling" | "to_report_in";
         /** QueueCount */
         QueueCount: {
             /** Count */
             count: number;
-            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+            /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it); an office's: to_accept 待接单 (dispatched, waiting for the lead office to accept), handling 处置中, to_report_in 待报到 (an open case whose whistle summoned the office, not arrived yet); for a liaison, their own office's part of each */
             queue: components["schemas"]["Queue"];
         };
         /** QueueCountsRead */
@@ -4236,6 +4262,28 @@ export interface components {
             username: string;
         };
         /**
+         * UserRoleUpdate
+         * @description A role and the scope it needs, in place of the user's; the same rules as at creation.
+         */
+        UserRoleUpdate: {
+            /**
+             * Office Code
+             * @description liaisons only
+             */
+            office_code?: string | null;
+            /**
+             * Responsibility Grid Codes
+             * @description inspectors only, at least one
+             */
+            responsibility_grid_codes?: string[];
+            role: components["schemas"]["Role"];
+            /**
+             * Street Code
+             * @description dispatchers only
+             */
+            street_code?: string | null;
+        };
+        /**
          * Verification
          * @description The result of the inspector's check (核查) of the current handling round.
          * @enum {string}
@@ -4627,7 +4675,7 @@ export interface operations {
                 /** @description exclusive */
                 reported_to?: string | null;
                 bbox?: string | null;
-                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it) */
+                /** @description a work queue of the street center: to_register 待立案 (reported), to_dispatch 待派遣 (registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 (handled and verified: passed, to close; failed, to send back for rework), overdue 超期 (the current step's deadline passed), returned 被退回 (registered again after an office returned it); an office's: to_accept 待接单 (dispatched, waiting for the lead office to accept), handling 处置中, to_report_in 待报到 (an open case whose whistle summoned the office, not arrived yet); for a liaison, their own office's part of each */
                 queue?: components["schemas"]["Queue"] | null;
                 /** @description running_due_at: the current step's deadline; cases without one come after every deadline */
                 sort?: components["schemas"]["CaseSort"];
@@ -9570,6 +9618,55 @@ export interface operations {
             };
         };
     };
+    list_users_users_get: {
+        parameters: {
+            query?: {
+                role?: components["schemas"]["Role"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_user_users_post: {
         parameters: {
             query?: never;
@@ -9678,6 +9775,77 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_role_users__user_id__role_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserRoleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -11,10 +11,9 @@ describe('homeOf', () => {
     expect(homeOf('auditor')).toBe('auditor')
   })
 
-  it('sends every other role to the placeholder for now', () => {
-    for (const role of ['admin', 'liaison'] as const) {
-      expect(homeOf(role)).toBe('placeholder')
-    }
+  it('sends liaisons and admins to their workbenches', () => {
+    expect(homeOf('liaison')).toBe('liaison')
+    expect(homeOf('admin')).toBe('admin')
   })
 })
 

@@ -1,7 +1,7 @@
 // Where each role lands after logging in. Roles without a workbench yet share a placeholder.
 import type { Role } from '../api/client'
 
-export type HomeRoute = 'inspector' | 'dispatcher' | 'auditor' | 'placeholder'
+export type HomeRoute = 'inspector' | 'dispatcher' | 'auditor' | 'liaison' | 'admin' | 'placeholder'
 
 export function homeOf(role: Role): HomeRoute {
   switch (role) {
@@ -11,6 +11,10 @@ export function homeOf(role: Role): HomeRoute {
       return 'dispatcher'
     case 'auditor':
       return 'auditor'
+    case 'liaison':
+      return 'liaison'
+    case 'admin':
+      return 'admin'
     default:
       return 'placeholder'
   }

@@ -23,6 +23,9 @@ const QUEUE_ORDER = {
   to_close: 3,
   overdue: 4,
   returned: 5,
+  to_accept: 6,
+  handling: 7,
+  to_report_in: 8,
 } as const satisfies Record<Queue, number>
 const SORT_KEYS = {
   '-case_id': true,
@@ -41,7 +44,17 @@ const SOURCE_KEYS = {
 } as const satisfies Record<Source, true>
 
 export const QUEUES = Object.keys(QUEUE_ORDER) as Queue[]
-export const TABS: readonly QueueTab[] = [...QUEUES, 'all']
+/** The street center's queues (the dispatcher's tabs) and an office's (the liaison's). */
+export const CENTER_QUEUES: readonly Queue[] = [
+  'to_register',
+  'to_dispatch',
+  'to_approve',
+  'to_close',
+  'overdue',
+  'returned',
+]
+export const OFFICE_QUEUES: readonly Queue[] = ['to_accept', 'handling', 'overdue', 'to_report_in']
+export const TABS: readonly QueueTab[] = [...CENTER_QUEUES, 'all']
 export const SOURCES = Object.keys(SOURCE_KEYS) as Source[]
 
 export interface QueueFilters {

@@ -47,6 +47,14 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def list_users(session: Session, *, role: str | None = None) -> list[User]:
+    """Every user (of one role when given), by username."""
+    statement = select(User).order_by(User.username)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    return list(session.scalars(statement))
+
+
 def get_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 
@@ -84,6 +92,12 @@ def add_responsibility_grids(session: Session, *, user_id: int, codes: Collectio
         for code in codes
     )
     session.flush()
+
+
+def remove_responsibility_grids(session: Session, *, user_id: int) -> None:
+    session.execute(
+        delete(ResponsibilityGridInspector).where(ResponsibilityGridInspector.user_id == user_id)
+    )
 
 
 def responsibility_grid_codes_of(session: Session, user_id: int) -> list[str]:

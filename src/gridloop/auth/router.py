@@ -17,7 +17,7 @@ from gridloop.auth.dependencies import (
     require_roles,
 )
 from gridloop.auth.models import Role, User
-from gridloop.auth.schemas import TokenRead, UserCreate, UserRead
+from gridloop.auth.schemas import TokenRead, UserCreate, UserRead, UserRoleUpdate
 from gridloop.db import SessionDep
 from gridloop.errors import (
     BadRequest,
@@ -87,6 +87,12 @@ def me(user: CurrentUser, session: SessionDep) -> UserRead:
     return _user_read(session, user)
 
 
+@router.get("/users", responses=problems(Unauthorized, Forbidden, InvalidInput))
+def list_users(_: Admin, session: SessionDep, role: Role | None = None) -> list[UserRead]:
+    """用户列表 / Every user with role and scope, by username (admin only); `role` narrows it."""
+    return [_user_read(session, user) for user in auth_service.list_users(session, role=role)]
+
+
 @router.get("/users/{user_id}", responses=problems(Unauthorized, NotFound))
 def read_user(user_id: UserId, viewer: CurrentUser, session: SessionDep) -> UserRead:
     """用户 / A user within the viewer's scope; any other user is not found."""
@@ -108,6 +114,27 @@ def create_user(body: UserCreate, _: Admin, session: SessionDep) -> UserRead:
         password=body.password,
         role=body.role,
         display_name=body.display_name,
+        street_code=body.street_code,
+        office_code=body.office_code,
+        responsibility_grid_codes=body.responsibility_grid_codes,
+    )
+    return _user_read(session, user)
+
+
+@router.put(
+    "/users/{user_id}/role",
+    responses=problems(Unauthorized, Forbidden, NotFound, InvalidInput, BadRequest),
+)
+def change_role(
+    user_id: UserId, body: UserRoleUpdate, admin: Admin, session: SessionDep
+) -> UserRead:
+    """角色与范围 / Give a user a role and its scope in place of theirs (admin only); the scope
+    must fit the role, as at creation. An admin's own role stays."""
+    user = auth_service.change_role(
+        session,
+        admin=admin,
+        user_id=user_id,
+        role=body.role,
         street_code=body.street_code,
         office_code=body.office_code,
         responsibility_grid_codes=body.responsibility_grid_codes,

@@ -47,3 +47,18 @@ class UserCreate(BaseModel):
     responsibility_grid_codes: list[ResponsibilityGridCode] = Field(
         default_factory=list, max_length=1000, description="inspectors only, at least one"
     )
+
+
+class UserRoleUpdate(BaseModel):
+    """A role and the scope it needs, in place of the user's; the same rules as at creation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    street_code: StreetCode | None = Field(default=None, description="dispatchers only")
+    office_code: Annotated[str, Field(max_length=32, pattern=_PRINTABLE)] | None = Field(
+        default=None, description="liaisons only"
+    )
+    responsibility_grid_codes: list[ResponsibilityGridCode] = Field(
+        default_factory=list, max_length=1000, description="inspectors only, at least one"
+    )

@@ -28,6 +28,7 @@ from gridloop.auth.passwords import dummy_verify, hash_password, verify_password
 from gridloop.config import get_settings
 from gridloop.errors import (
     Conflict,
+    Forbidden,
     InvalidCredentials,
     NotFound,
     TooManyLoginAttempts,
@@ -94,6 +95,38 @@ def create_user(
         raise Conflict(f"用户名 {username} 已存在 / Username {username} is taken")
     if grid_codes:
         repository.add_responsibility_grids(session, user_id=user.user_id, codes=grid_codes)
+    return user
+
+
+def change_role(
+    session: Session,
+    *,
+    admin: User,
+    user_id: int,
+    role: Role,
+    street_code: str | None = None,
+    office_code: str | None = None,
+    responsibility_grid_codes: Iterable[str] = (),
+) -> User:
+    """Give a user a role and the scope it needs, in place of the ones they had (the scope
+    checked as at creation). An admin's own role stays: no one locks the last admin out."""
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound(NO_SUCH_USER)
+    role = Role(role)
+    if user.user_id == admin.user_id and role != Role(user.role):
+        raise Forbidden("不能修改自己的角色 / An admin cannot change their own role")
+    grid_codes = sorted(set(responsibility_grid_codes))
+    office_id = _resolve_scope(
+        session, role=role, street_code=street_code, office_code=office_code, grid_codes=grid_codes
+    )
+    user.role = role.value
+    user.street_code = street_code
+    user.office_id = office_id
+    repository.remove_responsibility_grids(session, user_id=user.user_id)
+    if grid_codes:
+        repository.add_responsibility_grids(session, user_id=user.user_id, codes=grid_codes)
+    session.flush()
     return user
 
 
@@ -191,6 +224,11 @@ def scope_of(session: Session, *, user: User) -> Scope:
 def grid_inspectors(session: Session, *, responsibility_grid_code: str) -> list[User]:
     """The active inspectors who patrol a responsibility grid, by username."""
     return repository.inspectors_of(session, responsibility_grid_code=responsibility_grid_code)
+
+
+def list_users(session: Session, *, role: Role | None = None) -> list[User]:
+    """Every user, or those of one role, by username (for the admin)."""
+    return repository.list_users(session, role=None if role is None else role.value)
 
 
 def visible_user(session: Session, *, viewer: User, user_id: int) -> User:

@@ -70,7 +70,8 @@ class OfficeRole(StrEnum):
 
 
 class Queue(StrEnum):
-    """A work queue of the street center: 待立案, 待派遣, 待审批, 待结案, 超期, 被退回."""
+    """A work queue: the street center's 待立案, 待派遣, 待审批, 待结案, 超期, 被退回, then an
+    office's 待接单, 处置中, 待报到 (超期 is both's)."""
 
     # Which cases each one holds is defined once, in SQL: `repository.in_queue`.
 
@@ -80,6 +81,9 @@ class Queue(StrEnum):
     TO_CLOSE = "to_close"  # 待结案
     OVERDUE = "overdue"  # 超期
     RETURNED = "returned"  # 被退回
+    TO_ACCEPT = "to_accept"  # 待接单
+    HANDLING = "handling"  # 处置中
+    TO_REPORT_IN = "to_report_in"  # 待报到
 
 
 def _in(column: str, values: Any) -> str:

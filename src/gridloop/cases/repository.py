@@ -49,6 +49,7 @@ from gridloop.cases.models import (
     CaseSuspension,
     GridCase,
     IdempotencyKey,
+    OfficeRole,
     Queue,
 )
 from gridloop.cases.workflow import OPEN_STATUSES, Status
@@ -236,8 +237,9 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
     return GridCase.running_due_at < now
 
 
-def in_queue(queue: Queue, now: datetime) -> ColumnElement[bool]:
-    """The cases a queue holds at `now`: the one definition of each queue."""
+def in_queue(queue: Queue, now: datetime, *, office_id: int | None = None) -> ColumnElement[bool]:
+    """The cases a queue holds at `now`: the one definition of each queue. An office's queues
+    are its own part of them when `office_id` is given (a liaison's), else every office's."""
     match queue:
         case Queue.TO_REGISTER:
             return GridCase.status == Status.REPORTED
@@ -259,6 +261,27 @@ def in_queue(queue: Queue, now: datetime) -> ColumnElement[bool]:
                     CaseOffice.case_id == GridCase.case_id, CaseOffice.released_at.is_not(None)
                 ),
             )
+        case Queue.TO_ACCEPT:
+            # Waiting for the lead office: an assisting office has nothing to accept.
+            if office_id is None:
+                return GridCase.status == Status.DISPATCHED
+            return and_(
+                GridCase.status == Status.DISPATCHED,
+                exists().where(
+                    CaseOffice.case_id == GridCase.case_id,
+                    CaseOffice.office_id == office_id,
+                    CaseOffice.role == OfficeRole.LEAD,
+                    CaseOffice.released_at.is_(None),
+                ),
+            )
+        case Queue.HANDLING:
+            return GridCase.status == Status.HANDLING
+        case Queue.TO_REPORT_IN:
+            # Summoned by a whistle and not arrived yet, while the case is still open.
+            summons = [CaseSummons.case_id == GridCase.case_id, CaseSummons.arrived_at.is_(None)]
+            if office_id is not None:
+                summons.append(CaseSummons.office_id == office_id)
+            return and_(GridCase.status.in_(sorted(OPEN_STATUSES)), exists().where(*summons))
 
 
 @dataclass(frozen=True)
@@ -302,7 +325,7 @@ def _conditions(visibility: Visibility, where: CaseFilter) -> list[ColumnElement
         column.in_(list(values)) for column, values in listed.items() if values is not None
     ]
     if where.queue is not None:
-        conditions.append(in_queue(where.queue, where.now))
+        conditions.append(in_queue(where.queue, where.now, office_id=visibility.office_id))
     if where.verification == "none":
         conditions.append(GridCase.verification.is_(None))
     elif where.verification is not None:
@@ -402,7 +425,10 @@ def queue_counts(
     """How many of the caller's cases (under the filters) each queue holds, in one query."""
     # Every queue holds open cases only, so only those are counted.
     conditions = [*_conditions(visibility, where), GridCase.status.in_(sorted(OPEN_STATUSES))]
-    counts = [func.count().filter(in_queue(queue, where.now)) for queue in Queue]
+    office_id = visibility.office_id
+    counts = [
+        func.count().filter(in_queue(queue, where.now, office_id=office_id)) for queue in Queue
+    ]
     row = session.execute(select(*counts).where(and_(*conditions))).one()
     return dict(zip(Queue, (int(count) for count in row), strict=True))
 

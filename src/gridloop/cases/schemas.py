@@ -352,7 +352,10 @@ QUEUE_DESCRIPTION = (
     "(registered), to_approve 待审批 (an extension or suspension request waits), to_close 待结案 "
     "(handled and verified: passed, to close; failed, to send back for rework), overdue 超期 "
     "(the current step's deadline passed), "
-    "returned 被退回 (registered again after an office returned it)"
+    "returned 被退回 (registered again after an office returned it); an office's: to_accept 待接单 "
+    "(dispatched, waiting for the lead office to accept), handling 处置中, to_report_in 待报到 "
+    "(an open case whose whistle summoned the office, not arrived yet); for a liaison, their "
+    "own office's part of each"
 )
 
 

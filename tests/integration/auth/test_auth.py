@@ -193,6 +193,59 @@ def test_an_admin_creates_a_user_with_scope(
     assert client.get("/me", headers=login(client, "disp")).json()["role"] == "dispatcher"
 
 
+def test_an_admin_lists_the_users_with_role_and_scope_and_no_one_else_may(
+    client: TestClient, two_streets: TwoStreets, make_user: MakeUser
+) -> None:
+    make_user("adm", Role.ADMIN)
+    make_user("disp", Role.DISPATCHER, street_code="310105002")
+    make_user("ins", Role.INSPECTOR, responsibility_grid_codes=["31010500101"])
+
+    listed = client.get("/users", headers=login(client, "adm"))
+    inspectors = client.get("/users", params={"role": "inspector"}, headers=login(client, "adm"))
+    refused = client.get("/users", headers=login(client, "disp"))
+
+    assert listed.status_code == 200, listed.text
+    rows = {row["username"]: row for row in listed.json()}
+    assert {"adm", "disp", "ins"} <= set(rows)
+    assert [row["username"] for row in listed.json()] == sorted(rows)
+    assert rows["disp"]["street_code"] == "310105002"
+    assert rows["ins"]["responsibility_grid_codes"] == ["31010500101"]
+    assert {row["role"] for row in inspectors.json()} == {"inspector"}
+    assert_problem(refused, 403, "forbidden")
+
+
+def test_an_admin_gives_a_user_another_role_and_its_scope(
+    client: TestClient, two_streets: TwoStreets, make_user: MakeUser
+) -> None:
+    admin = make_user("adm", Role.ADMIN)
+    user = make_user("ins", Role.INSPECTOR, responsibility_grid_codes=["31010500101"])
+    headers = login(client, "adm")
+
+    changed = client.put(
+        f"/users/{user.user_id}/role",
+        headers=headers,
+        json={"role": "dispatcher", "street_code": "310105002"},
+    )
+    no_street = client.put(
+        f"/users/{user.user_id}/role", headers=headers, json={"role": "dispatcher"}
+    )
+    own = client.put(f"/users/{admin.user_id}/role", headers=headers, json={"role": "auditor"})
+    missing = client.put(
+        f"/users/{MISSING_USER_ID}/role", headers=headers, json={"role": "auditor"}
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["role"], changed.json()["street_code"]) == ("dispatcher", "310105002")
+    assert changed.json()["responsibility_grid_codes"] == []
+    me = client.get("/me", headers=login(client, "ins")).json()
+    assert (me["role"], me["street_code"]) == ("dispatcher", "310105002")
+    assert assert_problem(no_street, 422, "validation-error")["errors"][0]["location"] == (
+        "street_code"
+    )
+    assert_problem(own, 403, "forbidden")
+    assert_problem(missing, 404, "not-found")
+
+
 def test_creating_a_user_through_the_api_refuses_a_taken_name_and_a_bad_scope(
     client: TestClient, two_streets: TwoStreets, make_user: MakeUser
 ) -> None:

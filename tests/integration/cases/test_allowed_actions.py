@@ -48,6 +48,25 @@ def test_a_dispatched_case_offers_accept_and_return_to_the_lead_office(world: Wo
     offers(world, case_id, {"lia1": ["accept", "return"], "disp1": [], "ins1": [], "aud": []})
 
 
+def test_an_assisting_office_sees_its_case_but_is_offered_none_of_the_leads_actions(
+    world: World,
+) -> None:
+    case_id = file_case(world)["case_id"]
+    ok(act(world, case_id, "register", "disp1"))
+    assist = {"assist_office_codes": ["310105001-chengguan"], "override_reason": "需城管协助"}
+    ok(act(world, case_id, "dispatch", "disp1", assist))
+    offers(world, case_id, {"lia1": ["accept", "return"], "lia1cg": []})
+    assert_problem(act(world, case_id, "accept", "lia1cg"), 403, "forbidden")
+
+    ok(act(world, case_id, "accept", "lia1"))
+
+    offers(
+        world,
+        case_id,
+        {"lia1": ["request_extension", "request_suspension", "report_handled"], "lia1cg": []},
+    )
+
+
 @pytest.mark.parametrize("who", ["lia2", "lia1cg", "disp2"])
 def test_a_case_out_of_the_callers_scope_is_still_404(world: World, who: str) -> None:
     case_id = file_case(world)["case_id"]

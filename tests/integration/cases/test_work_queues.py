@@ -26,7 +26,17 @@ from tests.factories.cases import (
 )
 from tests.factories.web import assert_problem
 
-QUEUES = ["to_register", "to_dispatch", "to_approve", "to_close", "overdue", "returned"]
+QUEUES = [
+    "to_register",
+    "to_dispatch",
+    "to_approve",
+    "to_close",
+    "overdue",
+    "returned",
+    "to_accept",
+    "handling",
+    "to_report_in",
+]
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,9 @@ def test_the_counts_are_the_queues_lengths_in_the_callers_scope(world: World, de
         "to_close": 2,
         "overdue": 0,
         "returned": 1,
+        "to_accept": 0,
+        "handling": 2,
+        "to_report_in": 0,
     }
     assert _counts(world, "disp2") == {queue: int(queue == "to_register") for queue in QUEUES}
     # An office counts what is dispatched to it; the auditor counts both streets.
