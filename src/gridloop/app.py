@@ -20,6 +20,7 @@ from gridloop.config import get_settings
 from gridloop.cors import install_cors
 from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gridloop.events import router as events_router
 from gridloop.geo import router as geo_router
 from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
@@ -72,6 +73,9 @@ def create_app() -> FastAPI:
     app.include_router(tiles_router.router)
     app.include_router(grid_router.router)
     app.include_router(open311_router.router)
+    app.include_router(events_router.router)
+    app.include_router(events_router.stream_router)
+    app.webhooks.post("case-event")(events_router.case_event_webhook)
     app.include_router(console.router)
     install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

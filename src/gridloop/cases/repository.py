@@ -427,6 +427,40 @@ def events(session: Session, *, case_id: int) -> list[Row[Any]]:
     return list(session.execute(statement))
 
 
+def newest_event_id(session: Session) -> int:
+    """The id of the newest event committed, 0 without any."""
+    return int(session.scalar(select(func.coalesce(func.max(CaseEvent.case_event_id), 0))) or 0)
+
+
+def event_ids_after(session: Session, *, after: int, limit: int) -> list[int]:
+    """The ids of the events after `after`, of every case, in order (to find where one is
+    missing: still being written by a transaction that has not committed)."""
+    statement = (
+        select(CaseEvent.case_event_id)
+        .where(CaseEvent.case_event_id > after)
+        .order_by(CaseEvent.case_event_id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def visible_events(
+    session: Session, *, visibility: Visibility, after: int, upto: int
+) -> list[CaseEvent]:
+    """The events in (after, upto] of the cases the caller sees, in order."""
+    statement = (
+        select(CaseEvent)
+        .join(GridCase, GridCase.case_id == CaseEvent.case_id)
+        .where(
+            CaseEvent.case_event_id > after,
+            CaseEvent.case_event_id <= upto,
+            _visible(visibility),
+        )
+        .order_by(CaseEvent.case_event_id)
+    )
+    return list(session.scalars(statement))
+
+
 def status_changes(
     session: Session,
     *,
