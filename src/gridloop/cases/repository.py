@@ -137,6 +137,11 @@ def get_case(
     return session.scalars(statement).one_or_none()
 
 
+def cases_by_id(session: Session, case_ids: Collection[int]) -> list[GridCase]:
+    """The cases of these ids (any scope: for what the system itself sends)."""
+    return list(session.scalars(select(GridCase).where(GridCase.case_id.in_(sorted(case_ids)))))
+
+
 def bump_version(session: Session, *, case_id: int, version: int) -> bool:
     """Optimistic lock: move the case from `version` to the next; False if it is not there."""
     statement = (

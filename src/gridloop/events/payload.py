@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridloop.cases import callers, reads
+from gridloop.cases import reads
 from gridloop.cases.models import CaseEvent
 from gridloop.cases.workflow import Actor, Status
 from gridloop.events.schemas import EventOut, WebhookData, WebhookPayload
@@ -38,15 +38,19 @@ def message_id(event_id: int) -> str:
     return f"evt_{event_id}"
 
 
-def webhook_body(session: Session, *, event: CaseEvent) -> bytes:
-    """The JSON body sent for an event: the event and the case as an auditor reads it now
-    (`GET /cases/{id}` without the requester, who is never sent)."""
-    caller = callers.public_reader(None)
-    case = callers.visible_case(session, caller=caller, case_id=event.case_id)
-    read = reads.case_read(session, case=case, now=datetime.now(UTC))
-    body = WebhookPayload(
-        type=f"case.{event.action}",
-        timestamp=event.occurred_at,
-        data=WebhookData(event=event_out(event), case=read),
+def webhook_bodies(session: Session, *, events: list[CaseEvent]) -> dict[int, bytes]:
+    """The JSON body sent for each event, by event id: the event and its case as an auditor
+    reads it now (`GET /cases/{id}` without the requester, who is never sent)."""
+    cases = reads.case_reads_by_id(
+        session, case_ids=[event.case_id for event in events], now=datetime.now(UTC)
     )
-    return body.model_dump_json().encode()
+    return {
+        event.case_event_id: WebhookPayload(
+            type=f"case.{event.action}",
+            timestamp=event.occurred_at,
+            data=WebhookData(event=event_out(event), case=cases[event.case_id]),
+        )
+        .model_dump_json()
+        .encode()
+        for event in events
+    }

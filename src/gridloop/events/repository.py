@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, func, select, update
+from sqlalchemy import Row, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gridloop.cases.models import CaseEvent
@@ -200,8 +200,8 @@ def events_by_id(session: Session, event_ids: list[int]) -> dict[int, CaseEvent]
     return {event.case_event_id: event for event in rows}
 
 
-def add_attempt(session: Session, values: dict[str, Any]) -> None:
-    session.execute(WebhookAttempt.__table__.insert(), values)  # type: ignore[attr-defined]
+def add_attempts(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(WebhookAttempt), rows)
 
 
 def disable(session: Session, *, webhook_id: int, reason: str, at: datetime) -> None:

@@ -121,8 +121,11 @@ class Worker:
                 for row in rows
             ]
             results = [job.result() for job in jobs]
-            for row, result in zip(rows, results, strict=True):
+            attempts = [
                 self._settle(session, row.WebhookDelivery, result, now)
+                for row, result in zip(rows, results, strict=True)
+            ]
+            repository.add_attempts(session, attempts)
             return len(rows)
 
     def _bodies(self, session: Session, deliveries: list[WebhookDelivery]) -> dict[int, bytes]:
@@ -134,8 +137,8 @@ class Worker:
         }
         missing = [d.case_event_id for d in deliveries if d.case_event_id not in bodies]
         if missing:
-            for event_id, event in repository.events_by_id(session, missing).items():
-                bodies[event_id] = payload.webhook_body(session, event=event)
+            events = list(repository.events_by_id(session, missing).values())
+            bodies.update(payload.webhook_bodies(session, events=events))
         for delivery in deliveries:
             if delivery.body is None:
                 delivery.body = bodies[delivery.case_event_id].decode()
@@ -186,18 +189,16 @@ class Worker:
 
     def _settle(
         self, session: Session, delivery: WebhookDelivery, result: Result, now: datetime
-    ) -> None:
-        repository.add_attempt(
-            session,
-            {
-                "webhook_delivery_id": delivery.webhook_delivery_id,
-                "attempted_at": now,
-                "duration_ms": result.duration_ms,
-                "outcome": result.outcome.value,
-                "status_code": result.status_code,
-                "error": result.error,
-            },
-        )
+    ) -> dict[str, Any]:
+        """Move the delivery on after an attempt; the attempt's row to insert."""
+        attempt = {
+            "webhook_delivery_id": delivery.webhook_delivery_id,
+            "attempted_at": now,
+            "duration_ms": result.duration_ms,
+            "outcome": result.outcome.value,
+            "status_code": result.status_code,
+            "error": result.error,
+        }
         delivery.attempts += 1
         delivery.last_status_code = result.status_code
         if delivery.first_attempt_at is None:
@@ -205,7 +206,7 @@ class Worker:
         if result.outcome == AttemptOutcome.DELIVERED:
             delivery.status = DeliveryStatus.DELIVERED.value
             delivery.finished_at = now
-            return
+            return attempt
         subscription_id = delivery.webhook_subscription_id
         if result.outcome == AttemptOutcome.GONE:
             delivery.status = DeliveryStatus.FAILED.value
@@ -216,11 +217,11 @@ class Worker:
                 reason=f"the receiver answered 410 Gone to delivery {delivery.webhook_delivery_id}",
                 at=now,
             )
-            return
+            return attempt
         if result.outcome in (AttemptOutcome.REJECTED, AttemptOutcome.REFUSED):
             delivery.status = DeliveryStatus.FAILED.value
             delivery.finished_at = now
-            return
+            return attempt
         delay = backoff(delivery.attempts, self._settings)
         if result.retry_after is not None:
             delay = min(max(delay, result.retry_after), self._settings.webhook_retry_max_seconds)
@@ -239,8 +240,9 @@ class Worker:
                 ),
                 at=now,
             )
-            return
+            return attempt
         delivery.next_attempt_at = next_at
+        return attempt
 
     # ------------------------------------------------------------------ the loop
 

@@ -15,13 +15,13 @@ from tests.factories.cases import World
 from tests.integration.cases.scratch import ScratchWorld, scratch_world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchWorld]:
     with scratch_world("events") as world:
         yield world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def committed(scratch: ScratchWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The scratch world through the real app in process; photos in a folder of the module."""
     folder: Path = tmp_path_factory.mktemp("photos")

@@ -41,6 +41,8 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     then: int = 200
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # Seconds to take over each answer.
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,10 +63,14 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
             status = receiver.answer()
+            if receiver.delay:
+                time.sleep(receiver.delay)
             with receiver.lock:
                 receiver.received.append(
                     Received({k.lower(): v for k, v in self.headers.items()}, body, time.time())
@@ -82,6 +88,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections under a burst, and a dropped SYN is retried
+    # only after a second.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @contextmanager
 def receiving(
     script: list[int] | None = None, *, configure: Callable[[Receiver], None] | None = None
@@ -90,7 +103,7 @@ def receiving(
     receiver = Receiver(url="", script=list(script or []))
     if configure is not None:
         configure(receiver)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = _Server(("127.0.0.1", 0), _handler(receiver))
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
