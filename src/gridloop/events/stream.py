@@ -123,17 +123,18 @@ class _Cursor:
 def _read(
     sessions: sessionmaker[Session], caller: Caller, cursor: _Cursor
 ) -> tuple[list[str], int, bool]:
+    """The messages of the settled events after the cursor, how far they reach, and whether
+    more may be waiting right away."""
     with sessions() as session:
         ids = reads.event_ids_after(session, after=cursor.after, limit=WINDOW)
         upto = cursor.settled(ids)
         if upto == cursor.after:
             return [], upto, False
-        events = reads.visible_events(session, caller=caller, after=cursor.after, upto=upto)
-        session.rollback()
-    messages = [
-        f"id: {event.case_event_id}\nevent: case\ndata: {event_out(event).model_dump_json()}\n\n"
-        for event in events
-    ]
+        messages = [
+            f"id: {event.case_event_id}\nevent: case\n"
+            f"data: {event_out(event).model_dump_json()}\n\n"
+            for event in reads.visible_events(session, caller=caller, after=cursor.after, upto=upto)
+        ]
     return messages, upto, len(ids) == WINDOW and upto == ids[-1]
 
 
