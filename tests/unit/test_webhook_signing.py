@@ -63,7 +63,7 @@ def test_a_public_address_passes_and_a_setting_allows_loopback() -> None:
 
 def test_the_stream_waits_at_a_missing_id_then_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(stream.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("gridloop.events.stream.time.monotonic", lambda: clock[0])
     cursor = stream._Cursor(10)
     assert cursor.settled([11, 12, 14, 15]) == 12
     cursor.after = 12
