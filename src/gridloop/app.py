@@ -111,7 +111,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        webhooks=app.webhooks.routes,
     )
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
@@ -125,6 +129,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = {
                         PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
                     }
+    for path_item in schema.get("webhooks", {}).values():
+        for operation in path_item.values():
+            # What the receiver answers: FastAPI's validation error is ours, not theirs.
+            operation["responses"] = {
+                "200": {"description": "any 2xx acknowledges the event"},
+                "410": {"description": "the receiver is gone: the subscription is disabled"},
+            }
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

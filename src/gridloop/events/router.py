@@ -22,7 +22,6 @@ from gridloop.events.schemas import (
     Redelivery,
     RedeliveryRead,
     SecretRotation,
-    StreamEvent,
     WebhookCreate,
     WebhookPayload,
     WebhookRead,
@@ -156,9 +155,9 @@ def case_event_webhook(body: WebhookPayload) -> None:
     response_class=StreamingResponse,
     responses={
         200: {
-            "content": {"text/event-stream": {"schema": StreamEvent.model_json_schema()}},
+            "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/EventOut"}}},
             "description": "Server-Sent Events: `id` the event id, `event: case`, `data` one "
-            "StreamEvent as JSON; a `: heartbeat` comment while nothing happens",
+            "EventOut as JSON; a `: heartbeat` comment while nothing happens",
         },
         **problems(Unauthorized, InvalidInput),
     },

@@ -133,8 +133,9 @@ class RedeliveryRead(BaseModel):
 
 
 class EventOut(BaseModel):
-    """A case event as it leaves gridloop: the public part of its payload (free-text notes and
-    comments stay in)."""
+    """A case event as it leaves gridloop (a webhook's `data.event`, a `data:` line of
+    `GET /events/stream`): the public part of its payload (free-text notes and comments stay
+    in)."""
 
     event_id: int
     case_id: int
@@ -160,7 +161,3 @@ class WebhookPayload(BaseModel):
     type: str = Field(examples=["case.dispatch"], description="`case.` and the event's action")
     timestamp: LocalTime = Field(description="when the event happened")
     data: WebhookData
-
-
-class StreamEvent(EventOut):
-    """One `data:` line of `GET /events/stream` (its SSE `id` is `event_id`)."""
