@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, func, insert, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from gridloop.cases.models import CaseEvent
 from gridloop.events.models import (
@@ -148,39 +148,76 @@ def redeliver_range(
 # ----------------------------------------------------------------------------- the worker
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_DELIVERY = _table(WebhookDelivery)
+_SUBSCRIPTION = _table(WebhookSubscription)
+
+
 def claim(session: Session, *, limit: int) -> list[Row[Any]]:
     """Lock up to `limit` due deliveries of enabled subscriptions, each the oldest pending one of
     its case for its subscription (so a case's events go in order), skipping rows another worker
-    holds; with what is needed to send them."""
-    earlier = aliased(WebhookDelivery)
+    holds; with what is needed to send them. Plain rows: the worker updates them in one go."""
+    delivery, subscription = _DELIVERY.c, _SUBSCRIPTION.c
+    earlier = _DELIVERY.alias("earlier")
     statement = (
         select(
-            WebhookDelivery,
-            WebhookSubscription.url,
-            WebhookSubscription.secret,
-            WebhookSubscription.previous_secret,
-            WebhookSubscription.previous_secret_expires_at,
+            delivery.webhook_delivery_id,
+            delivery.webhook_subscription_id,
+            delivery.case_event_id,
+            delivery.attempts,
+            delivery.body,
+            delivery.first_attempt_at,
+            delivery.next_attempt_at,
+            subscription.url,
+            subscription.secret,
+            subscription.previous_secret,
+            subscription.previous_secret_expires_at,
         )
         .join(
-            WebhookSubscription,
-            WebhookSubscription.webhook_subscription_id == WebhookDelivery.webhook_subscription_id,
+            _SUBSCRIPTION,
+            subscription.webhook_subscription_id == delivery.webhook_subscription_id,
         )
         .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING.value,
-            WebhookDelivery.next_attempt_at <= func.now(),
-            WebhookSubscription.enabled,
+            delivery.status == DeliveryStatus.PENDING.value,
+            delivery.next_attempt_at <= func.now(),
+            subscription.enabled,
             ~exists().where(
-                earlier.webhook_subscription_id == WebhookDelivery.webhook_subscription_id,
-                earlier.case_id == WebhookDelivery.case_id,
-                earlier.status == DeliveryStatus.PENDING.value,
-                earlier.case_event_id < WebhookDelivery.case_event_id,
+                earlier.c.webhook_subscription_id == delivery.webhook_subscription_id,
+                earlier.c.case_id == delivery.case_id,
+                earlier.c.status == DeliveryStatus.PENDING.value,
+                earlier.c.case_event_id < delivery.case_event_id,
             ),
         )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.webhook_delivery_id)
+        .order_by(delivery.next_attempt_at, delivery.webhook_delivery_id)
         .limit(limit)
-        .with_for_update(of=WebhookDelivery, skip_locked=True)
+        .with_for_update(of=_DELIVERY, skip_locked=True)
     )
     return list(session.execute(statement))
+
+
+_UPDATE_DELIVERY = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.webhook_delivery_id == bindparam("delivery_id"))
+    .values(
+        status=bindparam("new_status"),
+        attempts=bindparam("new_attempts"),
+        body=bindparam("new_body"),
+        first_attempt_at=bindparam("new_first_attempt_at"),
+        next_attempt_at=bindparam("new_next_attempt_at"),
+        finished_at=bindparam("new_finished_at"),
+        last_status_code=bindparam("new_last_status_code"),
+    )
+)
+
+
+def update_deliveries(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Write the deliveries' new values (one statement, executed for each)."""
+    session.connection().execute(_UPDATE_DELIVERY, changes)
 
 
 def next_due(session: Session) -> datetime | None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop.config import Settings
 from gridloop.events import outbound, payload, repository, signing
-from gridloop.events.models import AttemptOutcome, DeliveryStatus, WebhookDelivery
+from gridloop.events.models import AttemptOutcome, DeliveryStatus
 from gridloop.events.stream import CHANNEL, libpq_url
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,63 @@ def classify(status_code: int) -> AttemptOutcome:
     return AttemptOutcome.REJECTED
 
 
+@dataclass
+class Claimed:
+    """A claimed delivery with what sending it needs; changed in place as it is settled."""
+
+    webhook_delivery_id: int
+    webhook_subscription_id: int
+    case_event_id: int
+    attempts: int
+    body: str | None
+    first_attempt_at: datetime | None
+    next_attempt_at: datetime
+    url: str
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    finished_at: datetime | None = None
+    last_status_code: int | None = None
+    disable_reason: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> Claimed:
+        return cls(**{name: getattr(row, name) for name in CLAIMED_COLUMNS})
+
+    def finish(self, status: DeliveryStatus, at: datetime) -> None:
+        self.status = status
+        self.finished_at = at
+
+    def changes(self) -> dict[str, Any]:
+        """The delivery's new column values, for `repository.update_deliveries`."""
+        return {
+            "delivery_id": self.webhook_delivery_id,
+            "new_status": self.status.value,
+            "new_attempts": self.attempts,
+            "new_body": self.body,
+            "new_first_attempt_at": self.first_attempt_at,
+            "new_next_attempt_at": self.next_attempt_at,
+            "new_finished_at": self.finished_at,
+            "new_last_status_code": self.last_status_code,
+        }
+
+
+CLAIMED_COLUMNS = (
+    "webhook_delivery_id",
+    "webhook_subscription_id",
+    "case_event_id",
+    "attempts",
+    "body",
+    "first_attempt_at",
+    "next_attempt_at",
+    "url",
+    "secret",
+    "previous_secret",
+    "previous_secret_expires_at",
+)
+
+
 class Worker:
     """Delivers webhooks from one database until stopped."""
 
@@ -111,48 +168,46 @@ class Worker:
     def run_once(self) -> int:
         """Claim, send and settle one batch of due deliveries; how many were attempted."""
         with self._sessions.begin() as session:
-            rows = repository.claim(session, limit=self._batch)
-            if not rows:
+            claimed = [Claimed.of(row) for row in repository.claim(session, limit=self._batch)]
+            if not claimed:
                 return 0
             now = repository.database_now(session)
-            bodies = self._bodies(session, [row.WebhookDelivery for row in rows])
-            jobs = [
-                self._pool.submit(self._send, row, bodies[row.WebhookDelivery.case_event_id], now)
-                for row in rows
-            ]
+            self._fill_bodies(session, claimed)
+            jobs = [self._pool.submit(self._send, delivery, now) for delivery in claimed]
             results = [job.result() for job in jobs]
-            attempts = [
-                self._settle(session, row.WebhookDelivery, result, now)
-                for row, result in zip(rows, results, strict=True)
-            ]
+            attempts = []
+            for delivery, result in zip(claimed, results, strict=True):
+                attempts.append(self._settle(delivery, result, now))
+                if delivery.disable_reason is not None:
+                    repository.disable(
+                        session,
+                        webhook_id=delivery.webhook_subscription_id,
+                        reason=delivery.disable_reason,
+                        at=now,
+                    )
+            repository.update_deliveries(session, [d.changes() for d in claimed])
             repository.add_attempts(session, attempts)
-            return len(rows)
+            return len(claimed)
 
-    def _bodies(self, session: Session, deliveries: list[WebhookDelivery]) -> dict[int, bytes]:
-        """The body of each delivery's event: as first sent, else made now and kept."""
-        bodies: dict[int, bytes] = {
-            delivery.case_event_id: delivery.body.encode()
-            for delivery in deliveries
-            if delivery.body is not None
-        }
-        missing = [d.case_event_id for d in deliveries if d.case_event_id not in bodies]
-        if missing:
-            events = list(repository.events_by_id(session, missing).values())
-            bodies.update(payload.webhook_bodies(session, events=events))
-        for delivery in deliveries:
+    def _fill_bodies(self, session: Session, claimed: list[Claimed]) -> None:
+        """Each delivery's body: as first sent, else made now (and kept by the update)."""
+        missing = sorted({d.case_event_id for d in claimed if d.body is None})
+        if not missing:
+            return
+        events = list(repository.events_by_id(session, missing).values())
+        bodies = payload.webhook_bodies(session, events=events)
+        for delivery in claimed:
             if delivery.body is None:
                 delivery.body = bodies[delivery.case_event_id].decode()
-        return bodies
 
-    def _secrets(self, row: Any, now: datetime) -> list[str]:
-        secrets = [row.secret]
-        expires = row.previous_secret_expires_at
-        if row.previous_secret is not None and expires is not None and expires > now:
-            secrets.append(row.previous_secret)
+    def _secrets(self, delivery: Claimed, now: datetime) -> list[str]:
+        secrets = [delivery.secret]
+        expires = delivery.previous_secret_expires_at
+        if delivery.previous_secret is not None and expires is not None and expires > now:
+            secrets.append(delivery.previous_secret)
         return secrets
 
-    def _send(self, row: Any, body: bytes, now: datetime) -> Result:
-        delivery: WebhookDelivery = row.WebhookDelivery
+    def _send(self, delivery: Claimed, now: datetime) -> Result:
         started = time.monotonic()
 
         def result(
@@ -166,18 +221,20 @@ class Worker:
             return Result(outcome, code, duration, text, retry_after)
 
         try:
-            outbound.check(row.url, allow_private=self._settings.webhook_allow_private)
+            outbound.check(delivery.url, allow_private=self._settings.webhook_allow_private)
         except outbound.AddressRefused as refused:
             return result(AttemptOutcome.REFUSED, error=str(refused))
+        assert delivery.body is not None
+        body = delivery.body.encode()
         headers = signing.headers(
-            self._secrets(row, now),
+            self._secrets(delivery, now),
             message_id=payload.message_id(delivery.case_event_id),
             timestamp=int(time.time()),
             body=body,
         )
         headers["content-type"] = "application/json"
         try:
-            response = self._http.post(row.url, content=body, headers=headers)
+            response = self._http.post(delivery.url, content=body, headers=headers)
         except httpx2.TimeoutException as error:
             return result(AttemptOutcome.TIMEOUT, error=f"timeout: {error!r}")
         except httpx2.HTTPError as error:
@@ -187,9 +244,7 @@ class Worker:
         answer = None if outcome == AttemptOutcome.DELIVERED else response.text[:ERROR_LENGTH]
         return result(outcome, response.status_code, answer, retry_after)
 
-    def _settle(
-        self, session: Session, delivery: WebhookDelivery, result: Result, now: datetime
-    ) -> dict[str, Any]:
+    def _settle(self, delivery: Claimed, result: Result, now: datetime) -> dict[str, Any]:
         """Move the delivery on after an attempt; the attempt's row to insert."""
         attempt = {
             "webhook_delivery_id": delivery.webhook_delivery_id,
@@ -204,23 +259,16 @@ class Worker:
         if delivery.first_attempt_at is None:
             delivery.first_attempt_at = now
         if result.outcome == AttemptOutcome.DELIVERED:
-            delivery.status = DeliveryStatus.DELIVERED.value
-            delivery.finished_at = now
+            delivery.finish(DeliveryStatus.DELIVERED, now)
             return attempt
-        subscription_id = delivery.webhook_subscription_id
         if result.outcome == AttemptOutcome.GONE:
-            delivery.status = DeliveryStatus.FAILED.value
-            delivery.finished_at = now
-            repository.disable(
-                session,
-                webhook_id=subscription_id,
-                reason=f"the receiver answered 410 Gone to delivery {delivery.webhook_delivery_id}",
-                at=now,
+            delivery.finish(DeliveryStatus.FAILED, now)
+            delivery.disable_reason = (
+                f"the receiver answered 410 Gone to delivery {delivery.webhook_delivery_id}"
             )
             return attempt
         if result.outcome in (AttemptOutcome.REJECTED, AttemptOutcome.REFUSED):
-            delivery.status = DeliveryStatus.FAILED.value
-            delivery.finished_at = now
+            delivery.finish(DeliveryStatus.FAILED, now)
             return attempt
         delay = backoff(delivery.attempts, self._settings)
         if result.retry_after is not None:
@@ -228,17 +276,11 @@ class Worker:
         next_at = now + timedelta(seconds=delay)
         give_up_at = delivery.first_attempt_at + timedelta(hours=self._settings.webhook_retry_hours)
         if next_at > give_up_at:
-            delivery.status = DeliveryStatus.FAILED.value
-            delivery.finished_at = now
-            repository.disable(
-                session,
-                webhook_id=subscription_id,
-                reason=(
-                    f"delivery {delivery.webhook_delivery_id} failed for "
-                    f"{self._settings.webhook_retry_hours:g} h (last: "
-                    f"{result.status_code or result.outcome.value})"
-                ),
-                at=now,
+            delivery.finish(DeliveryStatus.FAILED, now)
+            delivery.disable_reason = (
+                f"delivery {delivery.webhook_delivery_id} failed for "
+                f"{self._settings.webhook_retry_hours:g} h (last: "
+                f"{result.status_code or result.outcome.value})"
             )
             return attempt
         delivery.next_attempt_at = next_at
@@ -270,7 +312,8 @@ class Worker:
                         log.warning("worker cannot listen; polling", exc_info=True)
                         listener = None
                 try:
-                    if self.run_once() >= self._batch:
+                    # Whatever came in while a batch was out goes next, without waiting.
+                    if self.run_once() > 0:
                         continue
                     wait = self._idle_seconds()
                 except Exception:  # a failed pass must not end the worker; the next retries

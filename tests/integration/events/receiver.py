@@ -68,6 +68,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request: nothing was received
+                self.close_connection = True
+                return
             status = receiver.answer()
             if receiver.delay:
                 time.sleep(receiver.delay)
