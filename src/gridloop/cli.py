@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -411,7 +412,10 @@ def worker() -> None:
     """Deliver webhooks until stopped (SIGTERM or Ctrl-C); any number may run at once."""
     from gridloop.events.worker import Worker
 
-    running = Worker(get_sessionmaker(), get_settings())
+    settings = get_settings()
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
+    running = Worker(get_sessionmaker(), settings)
     signal.signal(signal.SIGTERM, lambda *_: running.stop())
     out.print("webhook worker started")
     try:

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default=8, ge=1, le=64, description="deliveries a worker sends at once"
     )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="how much lower the worker's CPU priority is: on a shared machine, filing "
+        "and actions come first and deliveries take the spare time",
+    )
     stream_heartbeat_seconds: float = Field(
         default=15, gt=0, description="the event stream's heartbeat comment interval"
     )
