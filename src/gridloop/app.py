@@ -20,6 +20,7 @@ from gridloop.config import get_settings
 from gridloop.cors import install_cors
 from gridloop.docs import install_docs
 from gridloop.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gridloop.events import router as events_router
 from gridloop.geo import router as geo_router
 from gridloop.geo import tiles_router
 from gridloop.limits import ConcurrencyLimit
@@ -72,6 +73,9 @@ def create_app() -> FastAPI:
     app.include_router(tiles_router.router)
     app.include_router(grid_router.router)
     app.include_router(open311_router.router)
+    app.include_router(events_router.router)
+    app.include_router(events_router.stream_router)
+    app.webhooks.post("case-event")(events_router.case_event_webhook)
     app.include_router(console.router)
     install_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -107,7 +111,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        webhooks=app.webhooks.routes,
     )
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
@@ -121,6 +129,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = {
                         PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
                     }
+    for path_item in schema.get("webhooks", {}).values():
+        for operation in path_item.values():
+            # What the receiver answers: FastAPI's validation error is ours, not theirs.
+            operation["responses"] = {
+                "200": {"description": "any 2xx acknowledges the event"},
+                "410": {"description": "the receiver is gone: the subscription is disabled"},
+            }
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

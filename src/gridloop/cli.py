@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -395,7 +398,32 @@ def up() -> None:
         "demo logins (password gridloop-demo): "
         + ", ".join(seeding.demo_usernames(settings.seeds_dir / "changning" / "users.yaml"))
     )
-    serve(host=None, port=None, workers=1, access_log=True)
+    # The webhook worker beside the server, ended with it.
+    worker_process = subprocess.Popen([sys.executable, "-m", "gridloop", "worker"])
+    try:
+        serve(host=None, port=None, workers=1, access_log=True)
+    finally:
+        worker_process.terminate()
+        worker_process.wait(timeout=30)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks until stopped (SIGTERM or Ctrl-C); any number may run at once."""
+    from gridloop.events.worker import Worker
+
+    settings = get_settings()
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
+    running = Worker(get_sessionmaker(), settings)
+    signal.signal(signal.SIGTERM, lambda *_: running.stop())
+    out.print("webhook worker started")
+    try:
+        running.run()
+    except KeyboardInterrupt:
+        running.stop()
+    finally:
+        running.close()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -96,6 +96,39 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         default=60, ge=0, description="how often `serve` sweeps for missed deadlines; 0: never"
     )
+    # Webhooks (`gridloop worker`) and the event stream.
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=60, description="a webhook request's connect and read timeout"
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="deliver to loopback, link-local and private addresses (tests, intranets)",
+    )
+    webhook_retry_hours: float = Field(
+        default=24, gt=0, description="how long a delivery is retried before it fails"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=5, gt=0, description="the first retry's delay; each next one doubles it"
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=3600, gt=0, description="the longest delay between two attempts"
+    )
+    worker_poll_seconds: float = Field(
+        default=1, gt=0, description="how often an idle worker looks for due retries"
+    )
+    worker_concurrency: int = Field(
+        default=8, ge=1, le=64, description="deliveries a worker sends at once"
+    )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="how much lower the worker's CPU priority is: on a shared machine, filing "
+        "and actions come first and deliveries take the spare time",
+    )
+    stream_heartbeat_seconds: float = Field(
+        default=15, gt=0, description="the event stream's heartbeat comment interval"
+    )
     # Open311 GeoReport v2 (/open311/v2/): a public door, rate limited like the login.
     open311_get_per_minute: int = Field(
         default=120, ge=1, description="Open311 GET requests a minute per client address"

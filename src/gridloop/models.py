@@ -5,6 +5,7 @@ from gridloop.calendar import models as calendar_models
 from gridloop.cases import models as cases_models
 from gridloop.catalog import models as catalog_models
 from gridloop.db import Base
+from gridloop.events import models as events_models
 from gridloop.geo import models as geo_models
 from gridloop.org import models as org_models
 from gridloop.reports import models as reports_models
@@ -16,6 +17,7 @@ __all__ = [
     "calendar_models",
     "cases_models",
     "catalog_models",
+    "events_models",
     "geo_models",
     "org_models",
     "reports_models",

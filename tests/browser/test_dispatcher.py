@@ -313,3 +313,20 @@ def test_a_case_on_the_map_opens_its_page(page: Page) -> None:
     click_map_at(page, *at)
 
     expect(page).to_have_url(re.compile(rf"/console/dispatcher/cases/{case_id}$"))
+
+
+def test_a_case_filed_elsewhere_shows_at_once_through_the_event_stream(page: Page) -> None:
+    at_the_workbench(page, "disp1")
+    waiting = queue_count(page, "disp1", "to_register")
+    expect(queue_tab(page, "待立案")).to_have_text(shows_count(waiting, "待立案"))
+    page.evaluate("() => { window.stillTheSamePage = true }")
+    # Let the stream open before the case is filed (it starts with the next event).
+    page.wait_for_timeout(1_000)
+    description = unique("路面有油污")
+    file_through_api(page, "ins1", description=description)
+    # Well before the 15 s poll: the stream brought it.
+    expect(queue_tab(page, "待立案")).to_have_text(
+        shows_count(waiting + 1, "待立案"), timeout=5_000
+    )
+    expect(case_row(page, description)).to_be_visible(timeout=5_000)
+    assert page.evaluate("() => window.stillTheSamePage") is True

@@ -803,6 +803,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event Stream
+         * @description 事件流 / The case events the caller may see (the scope of `GET /cases`) as they happen,
+         *     as Server-Sent Events. Without `Last-Event-ID` (or `after`) it starts with the next event.
+         */
+        get: operations["event_stream_events_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/geo/import": {
         parameters: {
             query?: never;
@@ -1563,8 +1584,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description 订阅列表 / Every subscription (a liaison: their office's).
+         */
+        get: operations["list_webhooks_webhooks_get"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description 订阅推送 / Subscribe a receiver to case events: the whole district, or one office, one
+         *     department type or one street (at most one). The signing `secret` is shown only here. A
+         *     liaison subscribes to their own office's cases.
+         */
+        post: operations["create_webhook_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Webhook
+         * @description 订阅 / One subscription.
+         */
+        get: operations["read_webhook_webhooks__webhook_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description 删除订阅 / Delete a subscription with its deliveries.
+         */
+        delete: operations["delete_webhook_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description 修改订阅 / Change the URL, description or events, or enable (resume) or disable it.
+         */
+        patch: operations["update_webhook_webhooks__webhook_id__patch"];
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries
+         * @description 推送记录 / A subscription's deliveries, newest first.
+         */
+        get: operations["list_deliveries_webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Delivery
+         * @description 推送 / One delivery with every attempt (time, duration, outcome, response status).
+         */
+        get: operations["read_delivery_webhooks__webhook_id__deliveries__delivery_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver
+         * @description 重新推送 / Send one delivery again (same `webhook-id` and body).
+         */
+        post: operations["redeliver_webhooks__webhook_id__deliveries__delivery_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver Range
+         * @description 批量重推 / Send again every delivered or failed delivery created in a time range.
+         */
+        post: operations["redeliver_range_webhooks__webhook_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description 更换密钥 / A new signing secret, shown only here; requests carry a signature with the
+         *     old one too for `overlap_hours` (default 24), so the receiver can switch in its own time.
+         */
+        post: operations["rotate_secret_webhooks__webhook_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "case-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Case Event Webhook
+         * @description 案件事件 / A case event, POSTed to each matching subscription's URL, signed by the
+         *     Standard Webhooks specification (`webhook-id`: `evt_<event_id>`, the same on every retry;
+         *     `webhook-timestamp`; `webhook-signature`: `v1,<base64 HMAC-SHA256>`, one per secret in
+         *     use). Answer 2xx to acknowledge; 5xx, 408, 429 (with `Retry-After`) and timeouts are
+         *     retried with growing delays for 24 hours; 410 disables the subscription; any other answer
+         *     fails the delivery.
+         */
+        post: operations["case_event_webhookcase_event_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1589,6 +1791,28 @@ export interface components {
             code: string;
             /** Name */
             name: string;
+        };
+        /**
+         * AttemptOutcome
+         * @enum {string}
+         */
+        AttemptOutcome: "delivered" | "rejected" | "retryable" | "timeout" | "refused" | "gone";
+        /** AttemptRead */
+        AttemptRead: {
+            /** Attempt Id */
+            attempt_id: number;
+            /**
+             * Attempted At
+             * Format: date-time
+             */
+            attempted_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            outcome: components["schemas"]["AttemptOutcome"];
+            /** Status Code */
+            status_code: number | null;
         };
         /** AttributeRead */
         AttributeRead: {
@@ -2336,6 +2560,69 @@ export interface components {
             /** Indicators */
             indicators: components["schemas"]["IndicatorDefinition"][];
         };
+        /** DeliveryDetailRead */
+        DeliveryDetailRead: {
+            /** Attempts */
+            attempts: number;
+            /** Attempts Made */
+            attempts_made: components["schemas"]["AttemptRead"][];
+            /** Case Id */
+            case_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery Id */
+            delivery_id: number;
+            /** Event Id */
+            event_id: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Next Attempt At
+             * @description when it is tried next, while pending
+             */
+            next_attempt_at: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Webhook Id */
+            webhook_id: number;
+        };
+        /** DeliveryRead */
+        DeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            /** Case Id */
+            case_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery Id */
+            delivery_id: number;
+            /** Event Id */
+            event_id: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Next Attempt At
+             * @description when it is tried next, while pending
+             */
+            next_attempt_at: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Webhook Id */
+            webhook_id: number;
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /** DepartmentRead */
         DepartmentRead: {
             /**
@@ -2523,6 +2810,35 @@ export interface components {
              * @default true
              */
             solved: boolean;
+        };
+        /**
+         * EventOut
+         * @description A case event as it leaves gridloop (a webhook's `data.event`, a `data:` line of
+         *     `GET /events/stream`): the public part of its payload (free-text notes and comments stay
+         *     in).
+         */
+        EventOut: {
+            /**
+             * Action
+             * @description a workflow action, or `overdue`
+             */
+            action: string;
+            actor_role: components["schemas"]["Actor"];
+            /** Case Id */
+            case_id: number;
+            /** Event Id */
+            event_id: number;
+            from_status: components["schemas"]["Status"] | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            to_status: components["schemas"]["Status"];
         };
         /** ExplainItem */
         ExplainItem: {
@@ -3424,6 +3740,38 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * Redelivery
+         * @description Send again every delivery of a subscription made in a time range.
+         */
+        Redelivery: {
+            /**
+             * Only Failed
+             * @description only deliveries that failed
+             * @default false
+             */
+            only_failed: boolean;
+            /**
+             * Since
+             * Format: date-time
+             * @description from (inclusive), when the deliveries were created
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description to (exclusive)
+             */
+            until: string;
+        };
+        /** RedeliveryRead */
+        RedeliveryRead: {
+            /**
+             * Deliveries
+             * @description how many deliveries were queued again
+             */
+            deliveries: number;
+        };
         /** RegisterBody */
         RegisterBody: {
             /**
@@ -3923,6 +4271,15 @@ export interface components {
              */
             to: string;
         };
+        /** SecretRotation */
+        SecretRotation: {
+            /**
+             * Overlap Hours
+             * @description how long the old secret keeps signing too
+             * @default 24
+             */
+            overlap_hours: number;
+        };
         /** ServiceDefinitionRead */
         ServiceDefinitionRead: {
             /** Attributes */
@@ -4303,6 +4660,169 @@ export interface components {
              * @description 核查通过 / the problem is solved
              */
             passed: boolean;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Department Type
+             * @description the cases of any office of this type
+             */
+            department_type?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Events
+             * @description action names of the workflow (file, register, dispatch …) and `overdue`; empty: every event
+             */
+            events?: string[];
+            /**
+             * Office Code
+             * @description one office's cases
+             */
+            office_code?: string | null;
+            /**
+             * Street Code
+             * @description one street's cases
+             */
+            street_code?: string | null;
+            /**
+             * Url
+             * Format: uri
+             * @example https://orders.example.gov.cn/gridloop
+             */
+            url: string;
+        };
+        /** WebhookData */
+        WebhookData: {
+            /** @description the case as `GET /cases/{case_id}` shows it to an auditor when the delivery is first sent, without the requester */
+            case: components["schemas"]["CaseRead"];
+            event: components["schemas"]["EventOut"];
+        };
+        /**
+         * WebhookPayload
+         * @description The body of every webhook request (Standard Webhooks' `type`, `timestamp`, `data`).
+         */
+        WebhookPayload: {
+            data: components["schemas"]["WebhookData"];
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description when the event happened
+             */
+            timestamp: string;
+            /**
+             * Type
+             * @description `case.` and the event's action
+             * @example case.dispatch
+             */
+            type: string;
+        };
+        /** WebhookRead */
+        WebhookRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Department Type */
+            department_type: string | null;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /**
+             * Disabled Reason
+             * @description why it was disabled (410, failing for long)
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: string[];
+            /** Office Code */
+            office_code: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description until when the secret before the last rotation still signs too
+             */
+            previous_secret_expires_at: string | null;
+            /** Street Code */
+            street_code: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Webhook Id */
+            webhook_id: number;
+        };
+        /**
+         * WebhookUpdate
+         * @description Fields to change; the scope stays as created.
+         */
+        WebhookUpdate: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Enabled
+             * @description true re-enables a disabled subscription; its pending deliveries resume
+             */
+            enabled?: boolean | null;
+            /**
+             * Events
+             * @description action names of the workflow (file, register, dispatch …) and `overdue`; empty: every event
+             */
+            events?: string[] | null;
+            /** Url */
+            url?: string | null;
+        };
+        /** WebhookWithSecret */
+        WebhookWithSecret: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Department Type */
+            department_type: string | null;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /**
+             * Disabled Reason
+             * @description why it was disabled (410, failing for long)
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: string[];
+            /** Office Code */
+            office_code: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description until when the secret before the last rotation still signs too
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Secret
+             * @description the signing secret (`whsec_…`), shown only this once
+             */
+            secret: string;
+            /** Street Code */
+            street_code: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Webhook Id */
+            webhook_id: number;
         };
         /**
          * WhistleBody
@@ -7633,6 +8153,50 @@ export interface operations {
             };
         };
     };
+    event_stream_events_stream_get: {
+        parameters: {
+            query?: {
+                /** @description resume after this event id (as Last-Event-ID) */
+                after?: number | null;
+            };
+            header?: {
+                /** @description resume after this event (a reconnecting EventSource sends it) */
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` the event id, `event: case`, `data` one EventOut as JSON; a `: heartbeat` comment while nothing happens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["EventOut"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     import_layer_geo_import_post: {
         parameters: {
             query: {
@@ -9853,6 +10417,642 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    list_webhooks_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_webhook_webhooks__webhook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook_webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries_webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DeliveryStatus"] | null;
+                case_id?: number | null;
+                /** @description deliveries older than this id (the next page) */
+                before?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"][];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_delivery_webhooks__webhook_id__deliveries__delivery_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetailRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhooks__webhook_id__deliveries__delivery_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetailRead"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_range_webhooks__webhook_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Redelivery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryRead"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_secret_webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecretRotation"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description `/problems/bad-request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `/problems/validation-error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    case_event_webhookcase_event_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description any 2xx acknowledges the event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the receiver is gone: the subscription is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridloop.cases import repository
 from gridloop.cases.callers import Caller, visible_case
-from gridloop.cases.models import GridCase, Queue, Source
+from gridloop.cases.models import CaseEvent, GridCase, Queue, Source
 from gridloop.cases.repository import CaseFilter
 from gridloop.cases.schemas import (
     CaseEventRead,
@@ -302,3 +302,26 @@ def requester_read(session: Session, *, caller: Caller, case: GridCase) -> Reque
         account_id=row.account_id,
         media_url=row.media_url,
     )
+
+
+def newest_event_id(session: Session) -> int:
+    """The id of the newest event committed (0: none yet)."""
+    return repository.newest_event_id(session)
+
+
+def event_ids_after(session: Session, *, after: int, limit: int) -> list[int]:
+    """The ids of every case's events after `after`, in order, at most `limit`."""
+    return repository.event_ids_after(session, after=after, limit=limit)
+
+
+def visible_events(session: Session, *, caller: Caller, after: int, upto: int) -> list[CaseEvent]:
+    """The events in (after, upto] of the cases the caller sees (the scope of `GET /cases`)."""
+    return repository.visible_events(session, visibility=caller.visibility, after=after, upto=upto)
+
+
+def case_reads_by_id(
+    session: Session, *, case_ids: Sequence[int], now: datetime
+) -> dict[int, CaseRead]:
+    """Cases as an auditor reads them (without the requester), by id, in two queries."""
+    cases = repository.cases_by_id(session, case_ids)
+    return {read.case_id: read for read in case_reads(session, cases=cases, now=now)}

@@ -138,6 +138,11 @@ def get_case(
     return session.scalars(statement).one_or_none()
 
 
+def cases_by_id(session: Session, case_ids: Collection[int]) -> list[GridCase]:
+    """The cases of these ids (any scope: for what the system itself sends)."""
+    return list(session.scalars(select(GridCase).where(GridCase.case_id.in_(sorted(case_ids)))))
+
+
 def bump_version(session: Session, *, case_id: int, version: int) -> bool:
     """Optimistic lock: move the case from `version` to the next; False if it is not there."""
     statement = (
@@ -451,6 +456,40 @@ def events(session: Session, *, case_id: int) -> list[Row[Any]]:
         .order_by(CaseEvent.case_event_id)
     )
     return list(session.execute(statement))
+
+
+def newest_event_id(session: Session) -> int:
+    """The id of the newest event committed, 0 without any."""
+    return int(session.scalar(select(func.coalesce(func.max(CaseEvent.case_event_id), 0))) or 0)
+
+
+def event_ids_after(session: Session, *, after: int, limit: int) -> list[int]:
+    """The ids of the events after `after`, of every case, in order (to find where one is
+    missing: still being written by a transaction that has not committed)."""
+    statement = (
+        select(CaseEvent.case_event_id)
+        .where(CaseEvent.case_event_id > after)
+        .order_by(CaseEvent.case_event_id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def visible_events(
+    session: Session, *, visibility: Visibility, after: int, upto: int
+) -> list[CaseEvent]:
+    """The events in (after, upto] of the cases the caller sees, in order."""
+    statement = (
+        select(CaseEvent)
+        .join(GridCase, GridCase.case_id == CaseEvent.case_id)
+        .where(
+            CaseEvent.case_event_id > after,
+            CaseEvent.case_event_id <= upto,
+            _visible(visibility),
+        )
+        .order_by(CaseEvent.case_event_id)
+    )
+    return list(session.scalars(statement))
 
 
 def status_changes(

@@ -1,0 +1,1 @@
+"""Events out: webhook subscriptions, their deliveries from the event log, the live stream."""
