@@ -168,3 +168,13 @@ def test_another_offices_liaison_never_sees_the_case_on_their_phone(phone_page: 
     page.goto(f"/console/liaison/cases/{case_id}")
     expect(page.get_by_text("未找到该案件")).to_be_visible()
     assert page.request.get(f"/cases/{case_id}", headers=api_headers(page, "lia2")).status == 404
+
+
+def test_an_order_dispatched_meanwhile_shows_at_once_through_the_event_stream(page: Page) -> None:
+    at_the_workbench(page, "lia1")  # on 待接单, the first queue
+    # Let the stream open before the case is dispatched (it starts with the next event).
+    page.wait_for_timeout(1_000)
+    description = unique("绿地边堆放建筑垃圾")
+    dispatched_case(page, description, IN_A006)
+    # Well before the 15 s poll: the stream brought it.
+    expect(page.get_by_role("row").filter(has_text=description)).to_be_visible(timeout=5_000)

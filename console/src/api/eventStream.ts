@@ -4,6 +4,7 @@
 // seconds with Last-Event-ID and loses nothing; while it is down, `connected` is false and the
 // page's own polling carries on.
 import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
+import { usePolling } from '../lib/polling'
 import { SseParser } from '../lib/sse'
 import { authHeaders } from './client'
 import type { components } from './schema'
@@ -55,4 +56,24 @@ export function useCaseEvents(onEvent: (event: CaseEvent) => void): { connected:
     controller?.abort()
   })
   return { connected }
+}
+
+/**
+ * A page that refreshes as the caller's cases change: `refresh` runs once for a burst of events
+ * (at most once every `pauseMs`), and every `pollMs` while the stream is down. Polling pauses in a
+ * hidden tab; the stream does not, so the page is current when it is shown again.
+ */
+export function useLiveRefresh(refresh: () => unknown, pollMs: number, pauseMs = 300): void {
+  let pending: ReturnType<typeof setTimeout> | undefined
+  const live = useCaseEvents(() => {
+    if (pending !== undefined) return
+    pending = setTimeout(() => {
+      pending = undefined
+      void refresh()
+    }, pauseMs)
+  })
+  usePolling(() => {
+    if (!live.connected.value) void refresh()
+  }, pollMs)
+  onBeforeUnmount(() => clearTimeout(pending))
 }
