@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 BIN := .venv/bin
 PYTEST_ARGS ?=
+# pytest's worker processes (pytest-xdist); each test file runs whole in one of them, each worker
+# with its own test databases and, for the browser tests, its own server. 0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install console console-types run test lint bench clean-db
 
@@ -36,7 +39,7 @@ test: install console
 	$(LINT)
 	@bash scripts/console.sh test
 	@if [ -z "$${GRIDLOOP_DATABASE_URL:-}" ]; then $(BIN)/gridloop db start; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	@test -f bench/locate.py || { echo "bench/locate.py does not exist yet" >&2; exit 1; }
