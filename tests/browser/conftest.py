@@ -52,7 +52,7 @@ def screenshot_dir(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`gridloop serve` on a migrated scratch database, for the whole run."""
-    with live_server(tmp_path_factory.mktemp("live-server")) as running:
+    with live_server(tmp_path_factory.mktemp("live-server"), "browser") as running:
         yield running
 
 

@@ -45,13 +45,14 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(log_dir: Path) -> Iterator[LiveServer]:
-    """Serve on a free 127.0.0.1 port over `gridloop_test_browser_<pid>`, migrated."""
+def live_server(log_dir: Path, purpose: str) -> Iterator[LiveServer]:
+    """Serve on a free 127.0.0.1 port over `gridloop_test_<purpose>_<pid>`, migrated: each user
+    of a server names its own database, so that one ending never drops another's."""
     settings = get_settings()
     if settings.database_url is None:
         localdb.start(settings)
     admin_url = settings.effective_database_url
-    name = f"gridloop_test_browser_{os.getpid()}"
+    name = f"gridloop_test_{purpose}_{os.getpid()}"
     database_url = localdb.ensure_database(admin_url, name, drop_first=True)
     try:
         engine = create_engine(database_url)

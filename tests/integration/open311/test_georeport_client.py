@@ -25,7 +25,7 @@ from tests.integration.cases.scratch import seed_small_world
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("open311-server")) as running:
+    with live_server(tmp_path_factory.mktemp("open311-server"), "open311") as running:
         yield running
 
 
