@@ -276,7 +276,15 @@ def test_auditors_can_change_nothing_but_an_evaluation(world: World, session: Se
 
     answers = {}
     for method, path in writes:
-        url = path.format(case_id=case_id, code="E0102", year=2026, fmt="json")
+        url = path.format(
+            case_id=case_id,
+            code="E0102",
+            year=2026,
+            fmt="json",
+            user_id=1,
+            webhook_id=1,
+            delivery_id=1,
+        )
         headers = {**world["aud"], "If-Match": etag(world, case_id)}
         if path.endswith("/photos"):
             files = [("files", ("a.jpg", image(), "image/jpeg"))]
