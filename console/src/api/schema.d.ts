@@ -4688,7 +4688,7 @@ export interface components {
             /**
              * Url
              * Format: uri
-             * @example https://orders.example.gov.cn/gridloop
+             * @description where the events are POSTed: the receiving system's http(s) address
              */
             url: string;
         };

@@ -26,7 +26,10 @@ def _known_events(events: list[str]) -> list[str]:
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl = Field(examples=["https://orders.example.gov.cn/gridloop"])
+    # No example address: the API document names no outside host (intranets are offline).
+    url: AnyHttpUrl = Field(
+        description="where the events are POSTed: the receiving system's http(s) address"
+    )
     description: str | None = Field(default=None, max_length=500)
     events: list[str] = Field(default_factory=list, max_length=64, description=EVENTS_DESCRIPTION)
     office_code: str | None = Field(default=None, max_length=32, description="one office's cases")
