@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "gridloop_events"
 GAP_SECONDS = 3.0
+# How soon the listener tries again after losing its connection, doubling up to the most.
+RECONNECT_FIRST_SECONDS = 1.0
+RECONNECT_MOST_SECONDS = 30.0
 WINDOW = 500
 
 
@@ -73,18 +76,23 @@ class Listener:
                 self.unsubscribe((loop, event))
 
     def _run(self) -> None:
+        pause = RECONNECT_FIRST_SECONDS
         while True:
             try:
                 with psycopg.connect(self._url, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    pause = RECONNECT_FIRST_SECONDS
                     # Whatever happened while not listening: let every stream look.
                     self._wake()
                     for _ in connection.notifies():
                         self._wake()
-            except Exception:  # the database went away: listen again shortly
-                log.warning("event listener lost its connection; reconnecting", exc_info=True)
+            except Exception as exc:  # the database went away: listen again, less often
+                # Said once when the connection goes, not at every try while it stays away.
+                if pause == RECONNECT_FIRST_SECONDS:
+                    log.warning("event listener lost its connection (%s); reconnecting", exc)
                 self._wake()
-                time.sleep(1)
+                time.sleep(pause)
+                pause = min(pause * 2, RECONNECT_MOST_SECONDS)
 
 
 _listeners: dict[str, Listener] = {}
