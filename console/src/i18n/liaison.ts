@@ -20,11 +20,7 @@ export const zh = {
     role: '本单位',
   },
   columns: {
-    id: '案件号',
-    status: '状态',
-    item: '管理条目',
     description: '问题描述',
-    due: '当前时限',
     role: '承办',
   },
   map: '本单位案件分布',
@@ -57,11 +53,7 @@ export const en: Widen<typeof zh> = {
     role: 'This office',
   },
   columns: {
-    id: 'Case',
-    status: 'Status',
-    item: 'Item',
     description: 'Description',
-    due: 'Current deadline',
     role: 'Role',
   },
   map: "The office's cases on the map",
