@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(
         default=3600, gt=0, description="the longest delay between two attempts"
     )
+    webhook_keep_days: float = Field(
+        default=30,
+        gt=0,
+        description="how long a delivered or failed delivery and its attempts are kept (listed, "
+        "sent again on request) before the worker deletes them",
+    )
     worker_poll_seconds: float = Field(
         default=1, gt=0, description="how often an idle worker looks for due retries"
     )

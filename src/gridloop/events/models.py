@@ -103,6 +103,12 @@ class WebhookDelivery(Base):
             "webhook_subscription_id",
             "created_at",
         ),
+        # What the worker forgets after `webhook_keep_days`: the finished ones by age.
+        Index(
+            "ix_webhook_delivery_finished",
+            "finished_at",
+            postgresql_where=text("status <> 'pending'"),
+        ),
     )
 
     webhook_delivery_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gridloop.cases.models import CaseEvent
@@ -143,6 +143,25 @@ def redeliver_range(
     else:
         statement = statement.where(WebhookDelivery.status != DeliveryStatus.PENDING.value)
     return int(session.execute(statement.values(**_AGAIN)).rowcount)  # type: ignore[attr-defined]
+
+
+def delete_finished_deliveries(session: Session, *, before: datetime, limit: int) -> int:
+    """Delete up to `limit` deliveries delivered or failed before `before` (their attempts go
+    with them); how many went."""
+    oldest = (
+        select(WebhookDelivery.webhook_delivery_id)
+        .where(
+            WebhookDelivery.status != DeliveryStatus.PENDING,
+            WebhookDelivery.finished_at < before,
+        )
+        .limit(limit)
+    )
+    deleted = session.scalars(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.webhook_delivery_id.in_(oldest))
+        .returning(WebhookDelivery.webhook_delivery_id)
+    )
+    return len(deleted.all())
 
 
 # ----------------------------------------------------------------------------- the worker

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({408, 429})
 USER_AGENT = "gridloop-webhooks/1"
 ERROR_LENGTH = 500
+# Finished deliveries older than `webhook_keep_days` are deleted at most this often, so many a
+# time in one statement.
+PRUNE_EVERY_S = 3600.0
+PRUNE_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class Worker:
         )
         self._batch = settings.worker_concurrency * 4
         self._stopped = threading.Event()
+        self._pruned_at: float | None = None  # monotonic time of the last prune
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -286,6 +291,36 @@ class Worker:
         delivery.next_attempt_at = next_at
         return attempt
 
+    # ------------------------------------------------------------------ forgetting
+
+    def prune(self) -> int:
+        """Delete the deliveries finished (delivered or failed) more than `webhook_keep_days`
+        ago, with their attempts, in batches so that no lock is held long; how many went. Any
+        number of workers may prune at once: a row goes once."""
+        deleted = 0
+        while True:
+            with self._sessions.begin() as session:
+                keep = timedelta(days=self._settings.webhook_keep_days)
+                before = repository.database_now(session) - keep
+                batch = repository.delete_finished_deliveries(
+                    session, before=before, limit=PRUNE_BATCH
+                )
+            deleted += batch
+            if batch < PRUNE_BATCH:
+                return deleted
+
+    def _prune_when_due(self) -> None:
+        if self._pruned_at is not None and time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = time.monotonic()
+        deleted = self.prune()
+        if deleted:
+            log.info(
+                "forgot %d webhook deliveries finished over %g days ago",
+                deleted,
+                self._settings.webhook_keep_days,
+            )
+
     # ------------------------------------------------------------------ the loop
 
     def _idle_seconds(self) -> float:
@@ -315,6 +350,7 @@ class Worker:
                     # Whatever came in while a batch was out goes next, without waiting.
                     if self.run_once() > 0:
                         continue
+                    self._prune_when_due()
                     wait = self._idle_seconds()
                 except Exception:  # a failed pass must not end the worker; the next retries
                     log.exception("webhook delivery pass failed")
