@@ -24,10 +24,8 @@ import json
 import random
 import shutil
 import statistics
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -38,13 +36,12 @@ from gridloop import console
 
 from filing import grid_points, gridloop_command
 from harness import (
-    Server,
     admin_url,
     host_summary,
     log,
     print_table,
     run,
-    scratch_database,
+    served_database,
     this_command,
 )
 
@@ -199,11 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise RuntimeError("the console is not built: run `make console` first")
     admin = admin_url()
     log(f"creating database {DATABASE} (dropped first)")
-    with (
-        scratch_database(admin, DATABASE, keep=args.keep) as (url, engine),
-        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
-        Server(url, Path(tmp) / "server.log") as server,
-    ):
+    with served_database(admin, DATABASE, keep=args.keep) as (url, engine, server):
         log("loading the demo district (gridloop seed demo)")
         gridloop_command(url, "seed", "demo")
         with engine.begin() as connection:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +37,12 @@ from gridloop import console
 from console_load import CHROMIUM_ARGS, chromium, token_of
 from filing import gridloop_command
 from harness import (
-    Server,
     admin_url,
     host_summary,
-    kept_or_scratch_database,
     log,
     print_table,
     run,
+    served_database,
     this_command,
 )
 
@@ -201,13 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (console.DIST / "index.html").is_file():
         raise RuntimeError("the console is not built: run `make console` first")
     admin = admin_url()
-    with (
-        kept_or_scratch_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
-            url,
-            engine,
-        ),
-        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
-        Server(url, Path(tmp) / "server.log") as server,
+    with served_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
+        url,
+        engine,
+        server,
     ):
         prepare(url, engine, args)
         with engine.connect() as connection:

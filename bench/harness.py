@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -207,6 +208,20 @@ def kept_or_scratch_database(
         yield url, engine
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def served_database(
+    admin: str, name: str, *, reuse: bool = False, keep: bool
+) -> Iterator[tuple[str, Engine, Server]]:
+    """`kept_or_scratch_database` with the real server over it, not yet started (the caller
+    loads its data first), its log in a temporary folder."""
+    with (
+        kept_or_scratch_database(admin, name, reuse=reuse, keep=keep) as (url, engine),
+        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
+        Server(url, Path(tmp) / "server.log") as server,
+    ):
+        yield url, engine, server
 
 
 def issue_token(engine: Engine) -> str:

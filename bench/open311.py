@@ -27,13 +27,11 @@ import argparse
 import http.client
 import json
 import random
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -47,15 +45,14 @@ from harness import (
     HttpResult,
     Latencies,
     RequestOf,
-    Server,
     admin_url,
     closed_loop,
     host_summary,
     issue_token,
-    kept_or_scratch_database,
     log,
     print_table,
     run,
+    served_database,
     this_command,
 )
 
@@ -285,13 +282,10 @@ def report_rows(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     admin = admin_url()
-    with (
-        kept_or_scratch_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
-            url,
-            engine,
-        ),
-        tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
-        Server(url, Path(tmp) / "server.log") as server,
+    with served_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
+        url,
+        engine,
+        server,
     ):
         prepare(url, engine, args)
         with engine.connect() as connection:
