@@ -7,6 +7,7 @@ import {
   levelBelow,
   monthDays,
   monthsOf,
+  nameOf,
   percent,
   queryFromRoute,
   routeFromQuery,
@@ -78,5 +79,17 @@ describe('the cases behind a count', () => {
     expect(levelBelow('street')).toBe('community')
     expect(levelBelow('community')).toBe('unit_grid')
     expect(levelBelow('unit_grid')).toBeNull()
+  })
+})
+
+describe('nameOf', () => {
+  const rates = [{ code: 'closure_rate', name_zh: '结案率', name_en: 'Closure rate' }]
+  it('names a defined code in the page language', () => {
+    expect(nameOf(rates, 'closure_rate', 'zh-CN')).toBe('结案率')
+    expect(nameOf(rates, 'closure_rate', 'en')).toBe('Closure rate')
+  })
+  it('falls back to the code itself', () => {
+    expect(nameOf(rates, 'rework_rate', 'en')).toBe('rework_rate')
+    expect(nameOf(undefined, 'rework_rate', 'zh-CN')).toBe('rework_rate')
   })
 })

@@ -20,6 +20,27 @@ export const GROUPS: readonly GroupBy[] = [
 ]
 
 /** The groups a map can colour, each with the level a click drills down to. */
+/** Anything the reports define with a Chinese and an English name (counts, indicators, schemes). */
+export interface Bilingual {
+  name_zh: string
+  name_en: string
+}
+
+/** The name in the page's language. */
+export function localName(entry: Bilingual, locale: string): string {
+  return locale === 'en' ? entry.name_en : entry.name_zh
+}
+
+/** The name of `code` among `entries` in the page's language; the code itself when unknown. */
+export function nameOf(
+  entries: readonly (Bilingual & { code: string })[] | undefined,
+  code: string,
+  locale: string,
+): string {
+  const found = entries?.find((entry) => entry.code === code)
+  return found ? localName(found, locale) : code
+}
+
 export const MAP_LEVELS = ['street', 'community', 'unit_grid'] as const
 export type MapLevel = (typeof MAP_LEVELS)[number]
 export function levelBelow(level: MapLevel): MapLevel | null {
