@@ -11,50 +11,31 @@ gap.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
-import psycopg
 from fastapi import Request
-from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop.cases import reads
 from gridloop.cases.callers import Caller
 from gridloop.config import get_settings
 from gridloop.events.payload import event_out
-
-log = logging.getLogger(__name__)
+from gridloop.listening import libpq_url, listener_for
 
 CHANNEL = "gridloop_events"
 GAP_SECONDS = 3.0
-# How soon the listener tries again after losing its connection, doubling up to the most.
-RECONNECT_FIRST_SECONDS = 1.0
-RECONNECT_MOST_SECONDS = 30.0
 WINDOW = 500
 
 
-def libpq_url(sessions: sessionmaker[Session]) -> str:
-    """The libpq URL of the database the sessions work on (NOTIFY is per database)."""
-    bind: Any = sessions.kw.get("bind")
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    assert isinstance(engine, Engine)
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+class Waiters:
+    """The streams of this process waiting on one database, each woken by every notification."""
 
-
-class Listener:
-    """A thread LISTENing on one database; wakes the waiting streams on every notification."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-        self._thread = threading.Thread(target=self._run, name="gridloop-listen", daemon=True)
-        self._thread.start()
 
     def subscribe(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
         waiter = (asyncio.get_running_loop(), asyncio.Event())
@@ -66,7 +47,7 @@ class Listener:
         with self._lock:
             self._waiters.discard(waiter)
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
         with self._lock:
             waiters = list(self._waiters)
         for loop, event in waiters:
@@ -75,35 +56,18 @@ class Listener:
             except RuntimeError:  # its loop has closed
                 self.unsubscribe((loop, event))
 
-    def _run(self) -> None:
-        pause = RECONNECT_FIRST_SECONDS
-        while True:
-            try:
-                with psycopg.connect(self._url, autocommit=True) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
-                    pause = RECONNECT_FIRST_SECONDS
-                    # Whatever happened while not listening: let every stream look.
-                    self._wake()
-                    for _ in connection.notifies():
-                        self._wake()
-            except Exception as exc:  # the database went away: listen again, less often
-                # Said once when the connection goes, not at every try while it stays away.
-                if pause == RECONNECT_FIRST_SECONDS:
-                    log.warning("event listener lost its connection (%s); reconnecting", exc)
-                self._wake()
-                time.sleep(pause)
-                pause = min(pause * 2, RECONNECT_MOST_SECONDS)
+
+_waiters: dict[str, Waiters] = {}
+_waiters_lock = threading.Lock()
 
 
-_listeners: dict[str, Listener] = {}
-_listeners_lock = threading.Lock()
-
-
-def listener_for(url: str) -> Listener:
-    with _listeners_lock:
-        if url not in _listeners:
-            _listeners[url] = Listener(url)
-        return _listeners[url]
+def waiters_for(url: str) -> Waiters:
+    """The waiting streams of one database, with the listener that wakes them."""
+    with _waiters_lock:
+        if url not in _waiters:
+            _waiters[url] = Waiters()
+            listener_for(url, CHANNEL, _waiters[url].wake)
+        return _waiters[url]
 
 
 class _Cursor:
@@ -151,8 +115,8 @@ async def events(
 ) -> AsyncIterator[str]:
     """The stream's text: a `retry` hint, then each event, a heartbeat comment when idle."""
     heartbeat = get_settings().stream_heartbeat_seconds
-    listener = listener_for(libpq_url(sessions))
-    waiter = listener.subscribe()
+    waiters = waiters_for(libpq_url(sessions))
+    waiter = waiters.subscribe()
     try:
         if after is None:
             after = await anyio.to_thread.run_sync(_newest, sessions)
@@ -176,7 +140,7 @@ async def events(
                 if cursor.missing_since is None:
                     yield ": heartbeat\n\n"
     finally:
-        listener.unsubscribe(waiter)
+        waiters.unsubscribe(waiter)
 
 
 def _newest(sessions: sessionmaker[Session]) -> int:

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridloop.config import Settings
 from gridloop.events import outbound, payload, repository, signing
 from gridloop.events.models import AttemptOutcome, DeliveryStatus
-from gridloop.events.stream import CHANNEL, libpq_url
+from gridloop.events.stream import CHANNEL
+from gridloop.listening import libpq_url
 
 log = logging.getLogger(__name__)
 
