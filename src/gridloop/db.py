@@ -13,8 +13,16 @@ import anyio.to_thread
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql.elements import TextClause
 
 from gridloop import metrics
 from gridloop.config import get_settings
@@ -135,3 +143,67 @@ def _end(session: Session, commit: bool) -> None:
 
 # scope="function": the commit runs before the response leaves, so nothing acknowledged is lost.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+# ----------------------------------------------------------------------------- read sessions
+
+
+@lru_cache
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for the routes that only read.
+
+    Their connections run in autocommit: each statement is a transaction of its own (under
+    READ COMMITTED each statement took its own snapshot anyway), so a read session sends no
+    BEGIN and no COMMIT, and ends without I/O: in the event loop, with no worker thread. A
+    write in one could not be rolled back, so it is refused (`read_only`).
+    """
+    engine = get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    return read_only(sessionmaker(bind=engine, expire_on_commit=False))
+
+
+class WriteInReadSession(RuntimeError):
+    """A route that declared itself a reader tried to write: a defect, answered 500."""
+
+
+def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Make the factory's sessions refuse every INSERT, UPDATE, DELETE and flush."""
+    event.listen(factory, "do_orm_execute", _refuse_writes)
+    event.listen(factory, "before_flush", _refuse_flush)
+    return factory
+
+
+_READS = ("SELECT", "WITH")
+
+
+def _refuse_writes(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        writes = not statement.text.lstrip()[:6].upper().startswith(_READS)
+    else:
+        writes = state.is_insert or state.is_update or state.is_delete
+    if writes:
+        raise WriteInReadSession(f"a read session cannot run: {str(statement)[:80]}")
+
+
+def _refuse_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadSession("a read session cannot flush changes")
+
+
+async def read_session_factory() -> sessionmaker[Session]:
+    """The factory of read sessions; tests override it to read inside their transaction."""
+    return get_read_sessionmaker()
+
+
+async def get_read_session(
+    factory: Annotated[sessionmaker[Session], Depends(read_session_factory)],
+) -> AsyncIterator[Session]:
+    """One read session per request, closed in the event loop (closing it does no I/O)."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

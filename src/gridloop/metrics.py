@@ -61,6 +61,13 @@ REQUESTS_THROTTLED = Counter(
     ["scope"],
 )
 
+CREDENTIAL_LOOKUPS = Counter(
+    "gridloop_credential_lookups",
+    "Bearer tokens and API keys resolved, by where their holder came from: `memory` (the "
+    "process remembered it) or `database` (looked up)",
+    ["source"],
+)
+
 
 def watch_pool(engine: Engine, *, size: int) -> None:
     """Count the engine's pooled connections as they are checked out and back in."""

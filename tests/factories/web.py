@@ -27,9 +27,12 @@ class SetSettings(Protocol):
 
 
 def app_on(session_factory: sessionmaker[Session]) -> FastAPI:
-    """The real app as the settings are now, its request sessions made by `session_factory`."""
+    """The real app as the settings are now, its request sessions made by `session_factory`
+    (its read sessions too, refusing writes as the service's do)."""
     application = create_app()
     application.dependency_overrides[db.session_factory] = lambda: session_factory
+    readers = db.read_only(sessionmaker(**session_factory.kw))
+    application.dependency_overrides[db.read_session_factory] = lambda: readers
     return application
 
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from collections.abc import Callable
 
-from gridloop.db import get_engine, ping_idle_connections
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gridloop.auth.models import User
+from gridloop.db import WriteInReadSession, get_engine, get_read_sessionmaker, ping_idle_connections
 
 
 def test_service_connections_run_without_jit(engine: Engine) -> None:
@@ -49,3 +53,52 @@ def test_a_connection_in_steady_use_is_not_pinged(engine: Engine) -> None:
             _backend_pid(pool)
     finally:
         pool.dispose()
+
+
+# ----------------------------------------------------------------------------- read sessions
+
+
+def test_a_read_session_runs_each_statement_as_its_own_transaction(engine: Engine) -> None:
+    with get_read_sessionmaker()() as session:
+        session.execute(text("SELECT pg_sleep(0.01)"))
+        # In a transaction begun before, the second statement's start would be later than it.
+        alone = session.execute(text("SELECT statement_timestamp() = transaction_timestamp()"))
+        assert alone.scalar_one() is True
+
+
+def flush_a_new_user(session: Session) -> None:
+    session.add(User(username="x", display_name="x", role="auditor", password_hash="x"))
+    session.flush()
+
+
+def test_a_read_session_refuses_every_write_and_nothing_is_written(engine: Engine) -> None:
+    def users() -> int:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM app_user")).scalar_one())
+
+    before = users()
+    writes: list[Callable[[Session], object]] = [
+        lambda session: session.execute(
+            text(
+                "INSERT INTO app_user (username, display_name, role, password_hash) "
+                "VALUES ('x', 'x', 'auditor', 'x')"
+            )
+        ),
+        lambda session: session.execute(update(User).values(display_name="y")),
+        lambda session: session.execute(delete(User)),
+        flush_a_new_user,
+    ]
+    for write in writes:
+        with get_read_sessionmaker()() as session, pytest.raises(WriteInReadSession):
+            write(session)
+    assert users() == before
+
+
+def test_a_closed_read_session_leaves_its_connection_idle(engine: Engine) -> None:
+    with get_read_sessionmaker()() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with engine.connect() as connection:
+        state = connection.execute(
+            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).scalar_one()
+    assert state == "idle"  # not "idle in transaction": nothing was begun

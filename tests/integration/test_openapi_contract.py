@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridloop import db
 from gridloop.app import create_app
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import Role
@@ -42,6 +43,8 @@ def admin_headers(
     session: Session, session_factory: sessionmaker[Session], small_map: Any
 ) -> dict[str, str]:
     APP.dependency_overrides[app_session_factory] = lambda: session_factory
+    readers = db.read_only(sessionmaker(**session_factory.kw))
+    APP.dependency_overrides[db.read_session_factory] = lambda: readers
     user = auth_service.create_user(
         session, username="contract-admin", password="gridloop-demo", role=Role.ADMIN
     )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import (
@@ -185,9 +186,14 @@ def get_access_token(session: Session, token_hash: str) -> AccessToken | None:
     return session.scalars(statement).one_or_none()
 
 
-# Built once: every request with a bearer token runs it.
-USER_FOR_TOKEN = (
-    select(User)
+# Built once: every request with a bearer token its process does not remember runs it.
+# The user's columns but the password hash, and the token's expiry.
+TOKEN_HOLDER = (
+    select(
+        *(column for column in User.__table__.c if column.key != "password_hash"),
+        AccessToken.expires_at.label("token_expires_at"),
+    )
+    .select_from(User)
     .join(AccessToken, AccessToken.user_id == User.user_id)
     .where(
         AccessToken.token_hash == bindparam("token_hash"),
@@ -198,9 +204,13 @@ USER_FOR_TOKEN = (
 )
 
 
-def user_for_token_hash(session: Session, *, token_hash: str, now: datetime) -> User | None:
-    """The active user holding a live (not revoked, not expired) token."""
-    return session.scalars(USER_FOR_TOKEN, {"token_hash": token_hash, "now": now}).one_or_none()
+def token_holder(session: Session, *, token_hash: str, now: datetime) -> RowMapping | None:
+    """The active user holding a live (not revoked, not expired) token, with its expiry."""
+    return (
+        session.execute(TOKEN_HOLDER, {"token_hash": token_hash, "now": now})
+        .mappings()
+        .one_or_none()
+    )
 
 
 # ----------------------------------------------------------------------------- API keys
@@ -217,7 +227,7 @@ def insert_api_key(session: Session, *, name: str, source: str, key_hash: str) -
     return session.scalars(statement).one_or_none()
 
 
-# Built once: every request with an API key runs it.
+# Built once: every request with an API key its process does not remember runs it.
 LIVE_API_KEY = select(ApiKey).where(
     ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
 )

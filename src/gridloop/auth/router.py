@@ -18,7 +18,7 @@ from gridloop.auth.dependencies import (
 )
 from gridloop.auth.models import Role, User
 from gridloop.auth.schemas import TokenRead, UserCreate, UserRead, UserRoleUpdate
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     BadRequest,
     Conflict,
@@ -82,19 +82,19 @@ def logout(_: CurrentUser, token: BearerToken, session: SessionDep, at: Now) -> 
 
 
 @router.get("/me", responses=problems(Unauthorized))
-def me(user: CurrentUser, session: SessionDep) -> UserRead:
+def me(user: CurrentUser, session: ReadSessionDep) -> UserRead:
     """当前用户 / The logged-in user, with role and scope."""
     return _user_read(session, user)
 
 
 @router.get("/users", responses=problems(Unauthorized, Forbidden, InvalidInput))
-def list_users(_: Admin, session: SessionDep, role: Role | None = None) -> list[UserRead]:
+def list_users(_: Admin, session: ReadSessionDep, role: Role | None = None) -> list[UserRead]:
     """用户列表 / Every user with role and scope, by username (admin only); `role` narrows it."""
     return [_user_read(session, user) for user in auth_service.list_users(session, role=role)]
 
 
 @router.get("/users/{user_id}", responses=problems(Unauthorized, NotFound))
-def read_user(user_id: UserId, viewer: CurrentUser, session: SessionDep) -> UserRead:
+def read_user(user_id: UserId, viewer: CurrentUser, session: ReadSessionDep) -> UserRead:
     """用户 / A user within the viewer's scope; any other user is not found."""
     user = auth_service.visible_user(session, viewer=viewer, user_id=user_id)
     return _user_read(session, user)

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from gridloop import metrics
-from gridloop.auth import repository
+from gridloop.auth import credentials, repository
+from gridloop.auth.credentials import KeyHolder, TokenHolder
 from gridloop.auth.models import (
     ApiKey,
     IntakeSource,
@@ -49,6 +50,7 @@ SCOPE_FIELD = {
     Role.INSPECTOR: "responsibility_grid_codes",
 }
 SEES_EVERYONE = frozenset({Role.ADMIN, Role.AUDITOR})
+KEY_COLUMNS = tuple(ApiKey.__table__.c)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def change_role(
     if grid_codes:
         repository.add_responsibility_grids(session, user_id=user.user_id, codes=grid_codes)
     session.flush()
+    credentials.forget_on_commit(session)
     return user
 
 
@@ -352,7 +355,8 @@ def login_delay(failures: int) -> timedelta:
 # ----------------------------------------------------------------------------- tokens
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
+    """How a token or key is stored and remembered: its SHA-256, never itself."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -361,7 +365,7 @@ def issue_token(session: Session, *, user: User, now: datetime) -> tuple[str, da
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=get_settings().token_ttl_hours)
     repository.add_access_token(
-        session, user_id=user.user_id, token_hash=_digest(token), expires_at=expires_at
+        session, user_id=user.user_id, token_hash=digest(token), expires_at=expires_at
     )
     return token, expires_at
 
@@ -378,15 +382,24 @@ def issue_token_for_username(
 
 def revoke_token(session: Session, *, token: str, now: datetime) -> None:
     """Revoke a token; an unknown or already revoked token is left as it is."""
-    access_token = repository.get_access_token(session, _digest(token))
+    access_token = repository.get_access_token(session, digest(token))
     if access_token is not None and access_token.revoked_at is None:
         access_token.revoked_at = now
         session.flush()
+        credentials.forget_on_commit(session)
 
 
-def user_for_token(session: Session, *, token: str, now: datetime) -> User | None:
-    """The active user holding this token, if it is neither revoked nor expired."""
-    return repository.user_for_token_hash(session, token_hash=_digest(token), now=now)
+def token_holder(session: Session, *, token_digest: str, now: datetime) -> TokenHolder | None:
+    """Who holds the token of this digest, if it is neither revoked nor expired."""
+    row = repository.token_holder(session, token_hash=token_digest, now=now)
+    if row is None:
+        return None
+    user = dict(row)
+    expires_at = user.pop("token_expires_at")
+    grid_codes: tuple[str, ...] = ()
+    if user["role"] == Role.INSPECTOR:
+        grid_codes = tuple(repository.responsibility_grid_codes_of(session, user["user_id"]))
+    return TokenHolder(user=user, responsibility_grid_codes=grid_codes, expires_at=expires_at)
 
 
 # ----------------------------------------------------------------------------- API keys
@@ -396,7 +409,7 @@ def create_api_key(session: Session, *, name: str, source: IntakeSource) -> str:
     """A new key for an intake client, returned once; only its SHA-256 is stored."""
     key = secrets.token_urlsafe(32)
     api_key = repository.insert_api_key(
-        session, name=name, source=IntakeSource(source).value, key_hash=_digest(key)
+        session, name=name, source=IntakeSource(source).value, key_hash=digest(key)
     )
     if api_key is None:
         raise Conflict(f"API key 名称 {name} 已存在 / API key name {name} is taken")
@@ -405,7 +418,15 @@ def create_api_key(session: Session, *, name: str, source: IntakeSource) -> str:
 
 def client_for_api_key(session: Session, *, key: str) -> ApiKey | None:
     """The intake client holding this key, unless it was revoked."""
-    return repository.live_api_key(session, _digest(key))
+    return repository.live_api_key(session, digest(key))
+
+
+def key_holder(session: Session, *, key_digest: str) -> KeyHolder | None:
+    """The intake client of the key of this digest, unless it was revoked."""
+    client = repository.live_api_key(session, key_digest)
+    if client is None:
+        return None
+    return KeyHolder(client={column.key: getattr(client, column.key) for column in KEY_COLUMNS})
 
 
 # ----------------------------------------------------------------------------- request throttle

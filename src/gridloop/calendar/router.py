@@ -12,7 +12,7 @@ from gridloop.calendar import service
 from gridloop.calendar.models import FIRST_YEAR, LAST_YEAR
 from gridloop.calendar.schemas import CalendarDayCreate, CalendarDayRead, CalendarYearRead, DueRead
 from gridloop.calendar.worktime import TimeUnit
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     BadRequest,
     CalendarMissing,
@@ -32,14 +32,14 @@ Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2027])]
 
 
 @router.get("/years", responses=problems(Unauthorized))
-def list_years(session: SessionDep, _: CurrentUser) -> list[CalendarYearRead]:
+def list_years(session: ReadSessionDep, _: CurrentUser) -> list[CalendarYearRead]:
     """已知年份 / The years the calendar knows, with their source and numbers of days."""
     return service.list_years(session)
 
 
 @router.get("/days", responses=problems(Unauthorized, NotFound, InvalidInput))
 def days_of_year(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: CurrentUser,
     year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])],
 ) -> list[CalendarDayRead]:
@@ -67,7 +67,7 @@ def upload_year(
 
 @router.get("/due", responses=problems(Unauthorized, CalendarMissing, InvalidInput))
 def due(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: CurrentUser,
     start: Annotated[IsoDateTime, Query(examples=["2026-02-13T17:00:00+08:00"])],
     value: Annotated[float, Query(ge=0, le=1000, allow_inf_nan=False, examples=[2])],

@@ -6,6 +6,7 @@ names the case's current version in `If-Match` (optimistic locking).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -58,6 +59,14 @@ class Caller:
 
 def caller_for_user(session: Session, *, user: User) -> Caller:
     """A user as a caller: admins and auditors see every case, the others their scope's."""
+    grid_codes: tuple[str, ...] = ()
+    if user.role == Role.INSPECTOR:
+        grid_codes = auth_service.scope_of(session, user=user).responsibility_grid_codes
+    return caller_of(user, responsibility_grid_codes=grid_codes)
+
+
+def caller_of(user: User, *, responsibility_grid_codes: Iterable[str]) -> Caller:
+    """A user as a caller, an inspector's grids given."""
     role = Role(user.role)
     if role in (Role.ADMIN, Role.AUDITOR):
         visibility = Visibility(everything=True)
@@ -66,10 +75,7 @@ def caller_for_user(session: Session, *, user: User) -> Caller:
     elif role == Role.LIAISON:
         visibility = Visibility(office_id=user.office_id)
     else:
-        scope = auth_service.scope_of(session, user=user)
-        visibility = Visibility(
-            responsibility_grid_codes=frozenset(scope.responsibility_grid_codes)
-        )
+        visibility = Visibility(responsibility_grid_codes=frozenset(responsibility_grid_codes))
     return Caller(actor=Actor(role.value), visibility=visibility, user=user)
 
 

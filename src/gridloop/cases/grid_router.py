@@ -12,7 +12,7 @@ from gridloop.auth.dependencies import Now
 from gridloop.cases import grids
 from gridloop.cases.router import CallerDep
 from gridloop.cases.schemas import GridSummaryRead
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep
 from gridloop.errors import InvalidInput, NotFound, Unauthorized, problems
 from gridloop.responses import model_response
 
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/geo", tags=["geo"])
 def grid_summary(
     code: Annotated[str, Path(pattern=r"^[0-9]{15}$", examples=["310105001001001"])],
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     at: Now,
 ) -> Response:
     """单元网格概况 / A unit grid's codes and places, its responsibility grid and inspectors, and

@@ -30,9 +30,10 @@ from fastapi.responses import FileResponse, JSONResponse
 from gridloop.auth.dependencies import (
     IntakeKey,
     Now,
-    current_user,
+    Sessions,
     intake_client,
     oauth2_scheme,
+    token_holder,
 )
 from gridloop.cases import actions, allowed, callers, filing, idempotency, photos, reads, whistle
 from gridloop.cases.callers import Caller
@@ -58,7 +59,7 @@ from gridloop.cases.schemas import (
     WhistleRead,
 )
 from gridloop.cases.workflow import Action, actors_of
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     ActionNotAllowed,
     BadRequest,
@@ -87,20 +88,23 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 ETAG_HEADER = {"ETag": {"description": "the case's version; send it back as If-Match to act"}}
 
 
-def current_caller(
+async def current_caller(
     request: Request,
-    session: SessionDep,
+    sessions: Sessions,
     token: Annotated[str | None, Security(oauth2_scheme)],
     key: IntakeKey,
     at: Now,
 ) -> Caller:
-    """The intake client of `X-API-Key`, else the user of the bearer token."""
-    client = intake_client(session, key)
-    if client is not None:
-        return callers.caller_for_client(client)
+    """The intake client of `X-API-Key`, else the user of the bearer token (`async`: when the
+    process remembers the credential, no worker thread is needed)."""
+    if key is not None:
+        return callers.caller_for_client(await intake_client(sessions, key))
     if not token:
         raise Unauthorized()
-    return callers.caller_for_user(session, user=current_user(request, session, token, at))
+    holder = await token_holder(request, sessions, token, at)
+    return callers.caller_of(
+        holder.as_user(), responsibility_grid_codes=holder.responsibility_grid_codes
+    )
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -245,7 +249,7 @@ def list_cases(
     request: Request,
     query: Annotated[CaseQuery, Query()],
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     at: Now,
 ) -> Response:
     """案件列表 / The caller's cases, filtered (a work queue: `queue`), newest first or as
@@ -273,7 +277,7 @@ def list_cases(
 def queue_counts(
     filters: Annotated[CaseFilters, Query()],
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     at: Now,
 ) -> Response:
     """队列计数 / How many of the caller's cases each work queue holds now, under the filters
@@ -287,7 +291,7 @@ def queue_counts(
     responses=problems(Unauthorized, InvalidInput, OutsideCoverage, OutsideYourGrids),
 )
 def duplicate_candidates(
-    query: Annotated[DuplicateQuery, Query()], caller: CallerDep, session: SessionDep, at: Now
+    query: Annotated[DuplicateQuery, Query()], caller: CallerDep, session: ReadSessionDep, at: Now
 ) -> list[DuplicateCandidateRead]:
     """疑似重复 / The duplicate candidates a report filed here now would get, before filing it:
     open cases of the same item within 50 m and 24 h that the caller sees, nearest first, each
@@ -301,7 +305,7 @@ def duplicate_candidates(
     response_model=CaseDetailRead,
     responses={200: {"headers": ETAG_HEADER}, **problems(Unauthorized, NotFound, InvalidInput)},
 )
-def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) -> Response:
+def read_case(case_id: CaseId, caller: CallerDep, session: ReadSessionDep, at: Now) -> Response:
     """案件 / A case in the caller's scope, with its ETag and the actions the caller may take
     on it now (`allowed_actions`)."""
     case = callers.visible_case(session, caller=caller, case_id=case_id)
@@ -315,14 +319,14 @@ def read_case(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) 
 
 
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))
-def case_events(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CaseEventRead]:
+def case_events(case_id: CaseId, caller: CallerDep, session: ReadSessionDep) -> list[CaseEventRead]:
     """案件流转记录 / Every event of a case, in order."""
     return reads.case_events(session, caller=caller, case_id=case_id)
 
 
 @router.get("/{case_id}/duplicates", responses=problems(Unauthorized, NotFound, InvalidInput))
 def case_duplicates(
-    case_id: CaseId, caller: CallerDep, session: SessionDep
+    case_id: CaseId, caller: CallerDep, session: ReadSessionDep
 ) -> list[DuplicateCandidate]:
     """疑似重复 / Open cases the caller sees that this one may repeat: the same item within 50 m,
     reported within 24 h either side of it; nearest first. Nothing is merged."""
@@ -330,7 +334,9 @@ def case_duplicates(
 
 
 @router.get("/{case_id}/whistle", responses=problems(Unauthorized, NotFound, InvalidInput))
-def case_whistle(case_id: CaseId, caller: CallerDep, session: SessionDep, at: Now) -> WhistleRead:
+def case_whistle(
+    case_id: CaseId, caller: CallerDep, session: ReadSessionDep, at: Now
+) -> WhistleRead:
     """吹哨报到 / The offices a whistle summoned, their arrival deadline and lateness."""
     return whistle.whistle_read(session, caller=caller, case_id=case_id, now=at)
 
@@ -339,7 +345,7 @@ def case_whistle(case_id: CaseId, caller: CallerDep, session: SessionDep, at: No
 
 
 @router.get("/{case_id}/photos", responses=problems(Unauthorized, NotFound, InvalidInput))
-def case_photos(case_id: CaseId, caller: CallerDep, session: SessionDep) -> list[CasePhotoRead]:
+def case_photos(case_id: CaseId, caller: CallerDep, session: ReadSessionDep) -> list[CasePhotoRead]:
     """案件照片 / The photos of a case, by step and handling round."""
     return photos.case_photos(session, caller=caller, case_id=case_id)
 
@@ -425,7 +431,7 @@ def photo(
     case_id: CaseId,
     photo_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> Response:
     """照片 / One photo, to those who may see its case."""
     path, media_type = photos.photo_file(session, caller=caller, case_id=case_id, photo_id=photo_id)

@@ -21,7 +21,7 @@ from gridloop.catalog.schemas import (
     ItemRead,
     ItemUpdate,
 )
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, problems
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
@@ -33,7 +33,7 @@ Code = Annotated[str, Path(description="item code, e.g. E0102", examples=["E0102
 
 @router.get("/items", responses=problems(Unauthorized, InvalidInput))
 def list_items(
-    session: SessionDep, user: CurrentUser, query: Annotated[ItemQuery, Query()]
+    session: ReadSessionDep, user: CurrentUser, query: Annotated[ItemQuery, Query()]
 ) -> ItemPage:
     """管理条目 / Catalog items in code order, filtered; retired ones only with
     `include_retired=true`. Pass `next_after` back as `after` for the next page.
@@ -42,7 +42,7 @@ def list_items(
 
 
 @router.get("/items/{code}", responses=problems(Unauthorized, NotFound))
-def read_item(session: SessionDep, user: CurrentUser, code: Code) -> ItemRead:
+def read_item(session: ReadSessionDep, user: CurrentUser, code: Code) -> ItemRead:
     """管理条目 / One item by code, retired or not."""
     return service.get_item(session, code=code)
 
@@ -74,6 +74,6 @@ def retire_item(session: SessionDep, admin: Admin, at: Now, code: Code) -> ItemR
 
 
 @router.get("/classes", responses=problems(Unauthorized))
-def list_big_classes(session: SessionDep, user: CurrentUser) -> list[BigClassRead]:
+def list_big_classes(session: ReadSessionDep, user: CurrentUser) -> list[BigClassRead]:
     """大类 / The big classes of events and components, with their names."""
     return service.list_big_classes(session)

@@ -12,7 +12,7 @@ from gridloop.auth.dependencies import Now, require_roles
 from gridloop.auth.models import Role, User
 from gridloop.cases.router import CallerDep
 from gridloop.cases.schemas import MAX_ID
-from gridloop.db import SessionDep, session_factory
+from gridloop.db import ReadSessionDep, SessionDep, session_factory
 from gridloop.errors import Forbidden, InvalidInput, NotFound, Unauthorized, problems
 from gridloop.events import service, stream
 from gridloop.events.models import DeliveryStatus
@@ -53,13 +53,13 @@ def create_webhook(
 
 
 @router.get("", responses=problems(Unauthorized, Forbidden))
-def list_webhooks(session: SessionDep, user: Manager) -> list[WebhookRead]:
+def list_webhooks(session: ReadSessionDep, user: Manager) -> list[WebhookRead]:
     """订阅列表 / Every subscription (a liaison: their office's)."""
     return service.list_all(session, user=user)
 
 
 @router.get("/{webhook_id}", responses=READ_PROBLEMS)
-def read_webhook(webhook_id: WebhookId, session: SessionDep, user: Manager) -> WebhookRead:
+def read_webhook(webhook_id: WebhookId, session: ReadSessionDep, user: Manager) -> WebhookRead:
     """订阅 / One subscription."""
     return service.read(session, user=user, webhook_id=webhook_id)
 
@@ -96,7 +96,7 @@ def rotate_secret(
 @router.get("/{webhook_id}/deliveries", responses=READ_PROBLEMS)
 def list_deliveries(
     webhook_id: WebhookId,
-    session: SessionDep,
+    session: ReadSessionDep,
     user: Manager,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -119,7 +119,7 @@ def list_deliveries(
 
 @router.get("/{webhook_id}/deliveries/{delivery_id}", responses=READ_PROBLEMS)
 def read_delivery(
-    webhook_id: WebhookId, delivery_id: DeliveryId, session: SessionDep, user: Manager
+    webhook_id: WebhookId, delivery_id: DeliveryId, session: ReadSessionDep, user: Manager
 ) -> DeliveryDetailRead:
     """推送 / One delivery with every attempt (time, duration, outcome, response status)."""
     return service.delivery(session, user=user, webhook_id=webhook_id, delivery_id=delivery_id)

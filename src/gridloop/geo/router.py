@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from gridloop.auth.dependencies import CurrentUser, require_roles
 from gridloop.auth.models import Role, User
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     Forbidden,
     InvalidImport,
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/geo", tags=["geo"])
     responses=problems(Unauthorized, OutsideCoverage, InvalidInput),
 )
 def locate(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     lon: Annotated[float, Query(ge=-180, le=180, description="longitude in `crs`")],
     lat: Annotated[float, Query(ge=-90, le=90, description="latitude in `crs`")],
@@ -73,7 +73,7 @@ def _bbox(
     responses=problems(Unauthorized, InvalidInput),
 )
 def layer_page(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     layer: Layer,
     bbox: Annotated[tuple[float, float, float, float] | None, Depends(_bbox)],
@@ -90,7 +90,7 @@ def layer_page(
     response_model_exclude_none=True,
     responses=problems(Unauthorized, NotFound, InvalidInput),
 )
-def feature(session: SessionDep, user: CurrentUser, layer: Layer, code: str) -> dict[str, Any]:
+def feature(session: ReadSessionDep, user: CurrentUser, layer: Layer, code: str) -> dict[str, Any]:
     return service.feature(session, layer=layer, code=code)
 
 

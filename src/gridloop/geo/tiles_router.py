@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gridloop.auth.dependencies import CurrentUser
 from gridloop.config import get_settings
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep
 from gridloop.errors import InvalidInput, Unauthorized, problems
 from gridloop.geo import tiles
 from gridloop.geo.layers import Layer
@@ -51,7 +51,7 @@ class TileSetRead(BaseModel):
 
 
 @router.get("", responses=problems(Unauthorized))
-def tile_set(session: SessionDep, user: CurrentUser) -> TileSetRead:
+def tile_set(session: ReadSessionDep, user: CurrentUser) -> TileSetRead:
     """瓦片集 / The grid map's tile layers, zooms and extent (where a map should open)."""
     settings = get_settings()
     base_map = (
@@ -95,7 +95,7 @@ def tile_set(session: SessionDep, user: CurrentUser) -> TileSetRead:
     },
 )
 def tile(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     layer: Layer,
     z: Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)],

@@ -9,7 +9,7 @@ from geojson_pydantic import MultiPolygon, Polygon
 
 from gridloop.auth.dependencies import CurrentUser, require_roles
 from gridloop.auth.models import Role, User
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     BadRequest,
     Conflict,
@@ -45,7 +45,7 @@ def department_types(user: CurrentUser) -> list[DepartmentTypeRead]:
 
 
 @router.get("/departments", responses=problems(Unauthorized))
-def departments(session: SessionDep, user: CurrentUser) -> list[DepartmentRead]:
+def departments(session: ReadSessionDep, user: CurrentUser) -> list[DepartmentRead]:
     """职能部门 / The departments, with how many offices each has."""
     return service.list_departments(session)
 
@@ -55,7 +55,7 @@ def departments(session: SessionDep, user: CurrentUser) -> list[DepartmentRead]:
     response_model=GapsRead,
     responses=problems(Unauthorized, NotFound),
 )
-def department_gaps(session: SessionDep, user: CurrentUser, code: Code) -> dict[str, Any]:
+def department_gaps(session: ReadSessionDep, user: CurrentUser, code: Code) -> dict[str, Any]:
     """辖区空白 / The parts of the district no office of the department covers, in m², and the
     unit grids in them.
     """
@@ -64,7 +64,7 @@ def department_gaps(session: SessionDep, user: CurrentUser, code: Code) -> dict[
 
 @router.get("/offices", responses=problems(Unauthorized, InvalidInput))
 def offices(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     department_type: Annotated[
         str | None, Query(max_length=32, examples=["chengguan"], description="a department type")
@@ -88,7 +88,7 @@ def offices(
     response_model=OfficeFeature,
     responses=problems(Unauthorized, NotFound),
 )
-def office(session: SessionDep, user: CurrentUser, code: Code) -> dict[str, Any]:
+def office(session: ReadSessionDep, user: CurrentUser, code: Code) -> dict[str, Any]:
     """派出机构 / An office and its jurisdiction as a GeoJSON Feature."""
     return service.office_feature(session, viewer=user, code=code)
 

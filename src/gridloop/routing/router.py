@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from gridloop.auth.dependencies import CurrentUser, Now, require_roles
 from gridloop.auth.models import Role, User
-from gridloop.db import SessionDep
+from gridloop.db import ReadSessionDep, SessionDep
 from gridloop.errors import (
     Forbidden,
     InvalidInput,
@@ -47,7 +47,7 @@ def explain(session: SessionDep, user: CurrentUser, at: Now, body: ExplainReques
 
 
 @router.get("/rulesets", response_model=list[RuleSetSummary], responses=problems(Unauthorized))
-def list_rule_sets(session: SessionDep, user: CurrentUser) -> list[RuleSetSummary]:
+def list_rule_sets(session: ReadSessionDep, user: CurrentUser) -> list[RuleSetSummary]:
     """Every rule-set version, newest first."""
     return service.list_rule_sets(session)
 
@@ -55,7 +55,7 @@ def list_rule_sets(session: SessionDep, user: CurrentUser) -> list[RuleSetSummar
 @router.get(
     "/rulesets/active", response_model=RuleSetRead, responses=problems(Unauthorized, NotFound)
 )
-def active_rule_set(session: SessionDep, user: CurrentUser) -> RuleSetRead:
+def active_rule_set(session: ReadSessionDep, user: CurrentUser) -> RuleSetRead:
     """The rule set in force."""
     return service.active_rule_set(session)
 
@@ -66,7 +66,7 @@ def active_rule_set(session: SessionDep, user: CurrentUser) -> RuleSetRead:
     responses=problems(Unauthorized, NotFound, InvalidInput),
 )
 def get_rule_set(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
 ) -> RuleSetRead:
@@ -99,7 +99,7 @@ def save_rule_set(
     responses=problems(Unauthorized, InvalidInput),
 )
 def coverage(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CurrentUser,
     item_code: Annotated[str, Query(pattern=r"^[A-Za-z0-9]{1,16}$", examples=["E0509"])],
     street_code: Annotated[StreetCode | None, Query(description="only this street")] = None,
