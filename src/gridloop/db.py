@@ -162,11 +162,13 @@ def get_read_sessionmaker() -> sessionmaker[Session]:
 
 
 class WriteInReadSession(RuntimeError):
-    """A route that declared itself a reader tried to write: a defect, answered 500."""
+    """A route on a read session tried what needs a transaction (a write, a streamed result):
+    a defect, answered 500."""
 
 
 def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Make the factory's sessions refuse every INSERT, UPDATE, DELETE and flush."""
+    """Make the factory's sessions refuse what autocommit cannot do: every INSERT, UPDATE,
+    DELETE and flush, and streamed results (a server-side cursor lives in a transaction)."""
     event.listen(factory, "do_orm_execute", _refuse_writes)
     event.listen(factory, "before_flush", _refuse_flush)
     return factory
@@ -183,6 +185,9 @@ def _refuse_writes(state: ORMExecuteState) -> None:
         writes = state.is_insert or state.is_update or state.is_delete
     if writes:
         raise WriteInReadSession(f"a read session cannot run: {str(statement)[:80]}")
+    options = state.execution_options
+    if options.get("stream_results") or options.get("yield_per"):
+        raise WriteInReadSession("a read session cannot stream results: use a request session")
 
 
 def _refuse_flush(session: Session, flush_context: Any, instances: Any) -> None:

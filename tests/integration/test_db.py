@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text, update
+from sqlalchemy import Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -92,6 +92,13 @@ def test_a_read_session_refuses_every_write_and_nothing_is_written(engine: Engin
         with get_read_sessionmaker()() as session, pytest.raises(WriteInReadSession):
             write(session)
     assert users() == before
+
+
+def test_a_read_session_refuses_to_stream_results(engine: Engine) -> None:
+    # A server-side cursor needs a transaction: PostgreSQL refuses DECLARE CURSOR without one.
+    streamed = select(User).execution_options(yield_per=100)
+    with get_read_sessionmaker()() as session, pytest.raises(WriteInReadSession):
+        session.execute(streamed)
 
 
 def test_a_closed_read_session_leaves_its_connection_idle(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop.auth.dependencies import CurrentUser, Now
 from gridloop.cases.schemas import CasePage
-from gridloop.db import ReadSessionDep, session_factory
+from gridloop.db import SessionDep, session_factory
 from gridloop.errors import Forbidden, InvalidInput, NotFound, Unauthorized, problems
 from gridloop.geo.schemas import GEOJSON, wants_geojson
 from gridloop.reports import exports, indicators, scorecards, service
@@ -66,7 +66,7 @@ def indicator_report(
     request: Request,
     query: Annotated[IndicatorQuery, Query()],
     user: CurrentUser,
-    session: ReadSessionDep,
+    session: SessionDep,
     sessions: Annotated[sessionmaker[Session], Depends(session_factory)],
 ) -> Response:
     """考核指标报表 / Counts and indicators per group and period (day, week, month).
@@ -115,10 +115,7 @@ def indicator_report(
     responses=problems(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 def counted_cases(
-    query: Annotated[CountedCasesQuery, Query()],
-    user: CurrentUser,
-    session: ReadSessionDep,
-    at: Now,
+    query: Annotated[CountedCasesQuery, Query()], user: CurrentUser, session: SessionDep, at: Now
 ) -> Response:
     """统计明细 / The cases one count of one report row counts: those reported on the row's
     local days (`from`–`to`), in its group (`group_by`, `key`), counted by `count`; newest
@@ -151,7 +148,7 @@ def counted_cases(
     responses=problems(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 def scorecard(
-    query: Annotated[ScorecardQuery, Query()], user: CurrentUser, session: ReadSessionDep
+    query: Annotated[ScorecardQuery, Query()], user: CurrentUser, session: SessionDep
 ) -> ScorecardRead:
     """考核评分 / One card per office, department, street or inspector for a month.
 
@@ -180,7 +177,7 @@ def scorecard(
     responses=problems(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 def three_rates(
-    query: Annotated[ThreeRatesQuery, Query()], user: CurrentUser, session: ReadSessionDep
+    query: Annotated[ThreeRatesQuery, Query()], user: CurrentUser, session: SessionDep
 ) -> ThreeRatesReport:
     """接诉即办三率 / Beijing's response, resolution and satisfaction rates per group and period,
     with their weighted composite (0..100). Scope as for the indicator reports."""
