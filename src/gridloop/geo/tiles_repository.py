@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 # Tile coordinates in the MVT grid of 4096, with a 64-unit buffer so outlines do not show seams.
@@ -77,8 +77,14 @@ def mvt(
     params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": name}
     if labels:
         params["labels"] = f"{name}-labels"
-    data = session.execute(text(tile_sql(table, columns, labels=labels)), params).scalar_one()
+    data = session.execute(_tile_statement(table, columns, labels), params).scalar_one()
     return bytes(data) if data else b""
+
+
+@cache
+def _tile_statement(table: str, columns: tuple[str, ...], labels: bool) -> TextClause:
+    """Each layer's statement, built once rather than at every tile."""
+    return text(tile_sql(table, columns, labels=labels))
 
 
 def street_extent(session: Session) -> tuple[float, float, float, float] | None:
