@@ -147,8 +147,9 @@ def time_paths(port: int, token: str, paths: Sequence[str], warmup: int) -> Late
 
 
 def same_json(servers: dict[str, Server], workload: Workload) -> str:
-    """Whether both servers answer each endpoint with the same JSON (ignoring key order)."""
-    differing = []
+    """Whether both servers answer each endpoint with the same JSON, byte for byte (else, the
+    endpoints whose values differ and those whose bytes alone do: key order, spacing)."""
+    differing, spelled_apart = [], []
     for endpoint in ENDPOINTS:
         path = workload.paths(endpoint, 1, seed=7)[0]
         bodies = []
@@ -156,11 +157,20 @@ def same_json(servers: dict[str, Server], workload: Workload) -> str:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10.0)
             headers = {"Authorization": f"Bearer {workload.token}"}
             connection.request("GET", path, headers=headers)
-            bodies.append(json.loads(connection.getresponse().read()))
+            bodies.append(connection.getresponse().read())
             connection.close()
-        if bodies[0] != bodies[1]:
+        if json.loads(bodies[0]) != json.loads(bodies[1]):
             differing.append(endpoint)
-    return "yes" if not differing else "differs on " + ", ".join(differing)
+        elif bodies[0] != bodies[1]:
+            spelled_apart.append(endpoint)
+    if not differing and not spelled_apart:
+        return "yes, byte for byte"
+    notes = []
+    if differing:
+        notes.append("differs on " + ", ".join(differing))
+    if spelled_apart:
+        notes.append("same values, other bytes on " + ", ".join(spelled_apart))
+    return "; ".join(notes)
 
 
 @dataclass

@@ -8,9 +8,12 @@ that returns this response declares its `response_model` for the OpenAPI documen
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from starlette.responses import Response
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def model_response(
@@ -23,3 +26,19 @@ def model_response(
     return Response(
         model.model_dump_json(), status_code=status_code, headers=headers, media_type=media_type
     )
+
+
+def built(model: type[Model], /, **values: Any) -> Model:
+    """A model of values its caller vouches for: every field given, each already of its type
+    (enums as enums, times in their zone); nothing is validated or defaulted.
+
+    What pydantic's `model_construct` makes, without its walk over the fields for aliases and
+    defaults, which cost as much as validating: a page of 50 cases builds 200 models. Only for
+    models without extra fields, private attributes or `model_post_init`.
+    """
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gridloop.cases import repository, whistle, workflow
-from gridloop.cases.callers import Caller, is_lead_liaison
+from gridloop.cases.callers import Caller, CaseFacts, is_lead_liaison
 from gridloop.cases.models import GridCase, PhotoStep
 from gridloop.cases.workflow import Action, Pending, Status, Verification
 from gridloop.errors import Forbidden
@@ -25,7 +25,7 @@ LEAD_OFFICE_ACTIONS = frozenset(
 )
 
 
-def allowed_actions(session: Session, *, caller: Caller, case: GridCase) -> list[Action]:
+def allowed_actions(session: Session, *, caller: Caller, case: CaseFacts) -> list[Action]:
     """The actions the caller may take on the case now, as `act` would judge them: the
     workflow table from the case's status and facts, then the caller's office."""
     offered = workflow.available(
@@ -53,7 +53,7 @@ def check_actor(session: Session, *, caller: Caller, case: GridCase, action: Act
         raise Forbidden(f"只有主办单位可以 {action} / only the lead office may {action}")
 
 
-def facts(session: Session, *, case: GridCase, photos: bool) -> workflow.Facts:
+def facts(session: Session, *, case: CaseFacts, photos: bool) -> workflow.Facts:
     """The case's facts; the photos of the current round are counted only when `photos`."""
     counts = {PhotoStep.AFTER: 0, PhotoStep.VERIFICATION: 0}
     if photos:

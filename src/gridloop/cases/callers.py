@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,25 @@ from gridloop.cases.workflow import Actor
 from gridloop.errors import NotFound, PreconditionFailed, PreconditionRequired
 
 NO_SUCH_CASE = "案件不存在 / No such case"
+
+
+class CaseFacts(Protocol):
+    """What the rules of who may act ask of a case: a `GridCase`, or a case's read row."""
+
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def pending_request(self) -> str | None: ...
+    @property
+    def verification(self) -> str | None: ...
+    @property
+    def rework_count(self) -> int: ...
+    @property
+    def reported_by_user_id(self) -> int | None: ...
+    @property
+    def reported_by_api_key_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -47,13 +67,13 @@ class Caller:
     def api_key_id(self) -> int | None:
         return None if self.client is None else self.client.api_key_id
 
-    def reported(self, case: GridCase) -> bool:
+    def reported(self, case: CaseFacts) -> bool:
         """Whether this caller filed the case."""
         if self.user is not None:
             return case.reported_by_user_id == self.user.user_id
         return self.client is not None and case.reported_by_api_key_id == self.client.api_key_id
 
-    def actors_for(self, case: GridCase) -> frozenset[Actor]:
+    def actors_for(self, case: CaseFacts) -> frozenset[Actor]:
         return frozenset({self.actor, Actor.REPORTER} if self.reported(case) else {self.actor})
 
 
@@ -109,7 +129,7 @@ def visible_case(
     return case
 
 
-def is_lead_liaison(session: Session, *, caller: Caller, case: GridCase) -> bool:
+def is_lead_liaison(session: Session, *, caller: Caller, case: CaseFacts) -> bool:
     """Whether the caller is a liaison of the office leading the case now."""
     return (
         caller.actor == Actor.LIAISON

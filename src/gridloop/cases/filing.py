@@ -97,7 +97,7 @@ def file_case(
     )
     return CaseFiledRead(
         # A new case is dispatched to no office yet.
-        **read_of(case, [], now).model_dump(),
+        **read_of(case, now).model_dump(),
         duplicate_candidates=[candidate_of(row) for row in candidates],
     )
 

@@ -38,5 +38,5 @@ def grid_summary(session: Session, *, caller: Caller, code: str, now: datetime) 
             for user in inspectors
         ],
         open_cases=repository.case_count(session, visibility=caller.visibility, where=open_here),
-        latest_open_cases=reads.case_reads(session, cases=latest, now=now),
+        latest_open_cases=reads.case_reads(cases=latest, now=now),
     )

@@ -5,15 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gridloop.cases import repository
-from gridloop.cases.callers import Caller, visible_case
-from gridloop.cases.models import CaseEvent, GridCase, Queue, Source
+from gridloop.cases.callers import NO_SUCH_CASE, Caller, visible_case
+from gridloop.cases.models import (
+    CaseEvent,
+    GridCase,
+    OfficeRole,
+    Queue,
+    RejectReason,
+    Satisfaction,
+    Source,
+)
 from gridloop.cases.repository import CaseFilter
 from gridloop.cases.schemas import (
+    CaseDetailRead,
     CaseEventRead,
     CaseFilters,
     CaseOfficeRead,
@@ -26,75 +38,116 @@ from gridloop.cases.schemas import (
     QueueCountsRead,
     RequesterRead,
 )
-from gridloop.cases.workflow import Actor, Status
-from gridloop.errors import invalid_field
+from gridloop.cases.workflow import Action, Actor, Pending, Status, Verification
+from gridloop.catalog.models import Tier
+from gridloop.config import get_settings
+from gridloop.errors import NotFound, invalid_field
 from gridloop.geo import geojson
+from gridloop.geo.crs import Crs
 from gridloop.geo.schemas import Point
+from gridloop.localtime import parse_timezone
+from gridloop.responses import built
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
-def case_reads(session: Session, *, cases: Sequence[GridCase], now: datetime) -> list[CaseRead]:
-    """Cases as the API shows them, with their current offices (one query for all)."""
-    offices: dict[int, list[CaseOfficeRead]] = {case.case_id: [] for case in cases}
-    if cases:
-        for row in repository.current_offices(session, case_ids=list(offices)):
-            offices[row.case_id].append(
-                CaseOfficeRead(
-                    office_code=row.office_code,
-                    office_name=row.office_name,
-                    role=row.role,
-                    assigned_at=row.assigned_at,
-                    arrived_at=row.arrived_at,
-                )
-            )
-    return [read_of(case, offices[case.case_id], now) for case in cases]
+def case_reads(*, cases: Sequence[Row[Any]], now: datetime) -> list[CaseRead]:
+    """Cases as the API shows them, from their read rows (`repository.CASE_READ_COLUMNS`)."""
+    zone = _zone()
+    # A row's attributes cost more to read one by one than a dict made of it at once.
+    return [_read(case._asdict(), zone, now) for case in cases]
 
 
 def case_read(session: Session, *, case: GridCase, now: datetime) -> CaseRead:
-    return case_reads(session, cases=[case], now=now)[0]
+    """A case the request changed, as the API shows it (read again, with its offices)."""
+    return case_reads(cases=repository.cases_by_id(session, [case.case_id]), now=now)[0]
 
 
-def read_of(case: GridCase, offices: list[CaseOfficeRead], now: datetime) -> CaseRead:
+def read_of(case: GridCase, now: datetime) -> CaseRead:
+    """A case just filed (dispatched to no office yet) as the API shows it."""
     lon, lat = geojson.lon_lat(case.geom)
-    running = case.running_due_at
-    return CaseRead(
-        case_id=case.case_id,
-        status=Status(case.status),
-        item_code=case.item_code,
-        tier=case.tier,
-        source=Source(case.source),
-        description=case.description,
-        address=case.address,
-        attributes=case.attributes,
-        point=Point(lon=lon, lat=lat),
-        input=InputPointRead(lon=case.input_lon, lat=case.input_lat, crs=case.input_crs),
-        district_code=case.district_code,
-        street_code=case.street_code,
-        community_code=case.community_code,
-        unit_grid_code=case.unit_grid_code,
-        responsibility_grid_code=case.responsibility_grid_code,
-        reported_at=case.reported_at,
-        registered_at=case.registered_at,
-        dispatched_at=case.dispatched_at,
-        accepted_at=case.accepted_at,
-        handled_at=case.handled_at,
-        closed_at=case.closed_at,
-        updated_at=case.updated_at,
-        register_due_at=case.register_due_at,
-        dispatch_due_at=case.dispatch_due_at,
-        handle_due_at=case.handle_due_at,
-        verify_due_at=case.verify_due_at,
-        close_due_at=case.close_due_at,
-        running_due_at=running,
+    values = {key: getattr(case, key) for key in repository.CASE_READ_KEYS}
+    return _read({**values, "lon": lon, "lat": lat, "offices": None}, _zone(), now)
+
+
+def _offices(offices: list[dict[str, Any]] | None, zone: ZoneInfo) -> list[CaseOfficeRead]:
+    """The offices of a read row, from their JSON (its times in ISO 8601)."""
+    return [
+        built(
+            CaseOfficeRead,
+            office_code=office["office_code"],
+            office_name=office["office_name"],
+            role=OfficeRole(office["role"]),
+            assigned_at=datetime.fromisoformat(office["assigned_at"]).astimezone(zone),
+            arrived_at=None
+            if office["arrived_at"] is None
+            else datetime.fromisoformat(office["arrived_at"]).astimezone(zone),
+        )
+        for office in offices or ()
+    ]
+
+
+def _zone() -> ZoneInfo:
+    return parse_timezone(get_settings().timezone)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(zone)
+
+
+def _maybe(kind: type[Choice], value: str | None) -> Choice | None:
+    return None if value is None else kind(value)
+
+
+def _read(case: dict[str, Any], zone: ZoneInfo, now: datetime) -> CaseRead:
+    """A case as the API shows it from its column values, built without validation (`built`):
+    every value comes from the database or from input filing validated, so only what the
+    validators would change is done here: texts to their enums, times to the local zone
+    (`LocalTime`). Validating the 40 fields of each case again cost more than the query of a
+    page."""
+    running = case["running_due_at"]
+    return built(
+        CaseRead,
+        case_id=case["case_id"],
+        status=Status(case["status"]),
+        item_code=case["item_code"],
+        tier=_maybe(Tier, case["tier"]),
+        source=Source(case["source"]),
+        description=case["description"],
+        address=case["address"],
+        attributes=case["attributes"],
+        point=built(Point, lon=case["lon"], lat=case["lat"]),
+        input=built(
+            InputPointRead, lon=case["input_lon"], lat=case["input_lat"], crs=Crs(case["input_crs"])
+        ),
+        district_code=case["district_code"],
+        street_code=case["street_code"],
+        community_code=case["community_code"],
+        unit_grid_code=case["unit_grid_code"],
+        responsibility_grid_code=case["responsibility_grid_code"],
+        reported_at=case["reported_at"].astimezone(zone),
+        registered_at=_local(case["registered_at"], zone),
+        dispatched_at=_local(case["dispatched_at"], zone),
+        accepted_at=_local(case["accepted_at"], zone),
+        handled_at=_local(case["handled_at"], zone),
+        closed_at=_local(case["closed_at"], zone),
+        updated_at=case["updated_at"].astimezone(zone),
+        register_due_at=_local(case["register_due_at"], zone),
+        dispatch_due_at=_local(case["dispatch_due_at"], zone),
+        handle_due_at=_local(case["handle_due_at"], zone),
+        verify_due_at=_local(case["verify_due_at"], zone),
+        close_due_at=_local(case["close_due_at"], zone),
+        running_due_at=_local(running, zone),
         overdue=running is not None and running < now,
-        pending_request=case.pending_request,
-        requested_due_at=case.requested_due_at,
-        verification=case.verification,
-        rework_count=case.rework_count,
-        rejection_reason=case.rejection_reason,
-        duplicate_of=case.duplicate_of_case_id,
-        satisfaction=case.satisfaction,
-        offices=offices,
-        version=case.version,
+        pending_request=_maybe(Pending, case["pending_request"]),
+        requested_due_at=_local(case["requested_due_at"], zone),
+        verification=_maybe(Verification, case["verification"]),
+        rework_count=case["rework_count"],
+        rejection_reason=_maybe(RejectReason, case["rejection_reason"]),
+        duplicate_of=case["duplicate_of_case_id"],
+        satisfaction=_maybe(Satisfaction, case["satisfaction"]),
+        offices=_offices(case["offices"], zone),
+        version=case["version"],
     )
 
 
@@ -114,7 +167,7 @@ def list_cases(
     )
     page = rows[: query.limit]
     next_after = page[-1].case_id if len(rows) > query.limit else None
-    return case_reads(session, cases=page, now=now), next_after
+    return case_reads(cases=page, now=now), next_after
 
 
 # Each order as the table is sorted: the key, and whether descending.
@@ -147,7 +200,7 @@ def case_list(
     rows = repository.case_page(
         session, visibility=caller.visibility, where=where, after=None, offset=offset, limit=limit
     )
-    return case_reads(session, cases=rows, now=now)
+    return case_reads(cases=rows, now=now)
 
 
 def _filter(query: CaseFilters, now: datetime, *, queue: Queue | None) -> CaseFilter:
@@ -286,21 +339,41 @@ def status_changes(
 REQUESTER_READERS = frozenset({Actor.DISPATCHER, Actor.AUDITOR})
 
 
-def requester_read(session: Session, *, caller: Caller, case: GridCase) -> RequesterRead | None:
-    """The contact of whom the case was filed for, if the caller may read it and there is one."""
-    if caller.actor not in REQUESTER_READERS:
-        return None
-    row = repository.requester(session, case_id=case.case_id)
+def detail_row(session: Session, *, caller: Caller, case_id: int) -> Row[Any]:
+    """The read row of a case the caller sees, with its requester's columns when the caller
+    may read them; else NotFound, exactly as if it did not exist."""
+    row = repository.case_read_row(
+        session,
+        case_id=case_id,
+        visibility=caller.visibility,
+        with_requester=caller.actor in REQUESTER_READERS,
+    )
     if row is None:
+        raise NotFound(NO_SUCH_CASE)
+    return row
+
+
+def case_detail(*, row: Row[Any], allowed_actions: list[Action], now: datetime) -> CaseDetailRead:
+    """A case from its `detail_row` with the actions the caller may take on it now."""
+    read = case_reads(cases=[row], now=now)[0]
+    return built(
+        CaseDetailRead, **dict(read), allowed_actions=allowed_actions, requester=_requester(row)
+    )
+
+
+def _requester(row: Row[Any]) -> RequesterRead | None:
+    """The requester of a read row selected with one (validated when it was filed)."""
+    if getattr(row, "requester_case_id", None) is None:
         return None
-    return RequesterRead(
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-        phone=row.phone,
-        device_id=row.device_id,
-        account_id=row.account_id,
-        media_url=row.media_url,
+    return built(
+        RequesterRead,
+        first_name=row.requester_first_name,
+        last_name=row.requester_last_name,
+        email=row.requester_email,
+        phone=row.requester_phone,
+        device_id=row.requester_device_id,
+        account_id=row.requester_account_id,
+        media_url=row.requester_media_url,
     )
 
 
@@ -324,4 +397,4 @@ def case_reads_by_id(
 ) -> dict[int, CaseRead]:
     """Cases as an auditor reads them (without the requester), by id, in two queries."""
     cases = repository.cases_by_id(session, case_ids)
-    return {read.case_id: read for read in case_reads(session, cases=cases, now=now)}
+    return {read.case_id: read for read in case_reads(cases=cases, now=now)}

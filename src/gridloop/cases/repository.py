@@ -28,6 +28,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -128,6 +129,68 @@ def insert_case(session: Session, values: dict[str, Any]) -> GridCase:
     return GridCase(**{**values, **filled_in})
 
 
+def _json_object(**fields: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    """`json_build_object` of named columns, the names written into the SQL."""
+    parts: list[SQLColumnExpression[Any]] = []
+    for name, column in fields.items():
+        parts += [literal_column(f"'{name}'"), column]
+    return func.json_build_object(*parts)
+
+
+# A case's current offices as one JSON array, lead first: the read of a case or a page takes
+# the offices in the same statement. PostgreSQL runs the subquery for the rows it returns
+# only, after sorting and limiting them.
+CURRENT_OFFICES = (
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                _json_object(
+                    office_code=Office.code,
+                    office_name=Office.name,
+                    role=CaseOffice.role,
+                    assigned_at=CaseOffice.assigned_at,
+                    arrived_at=CaseOffice.arrived_at,
+                ),
+                CaseOffice.role.desc(),
+                Office.code,
+            )
+        )
+    )
+    .join_from(CaseOffice, Office, Office.office_id == CaseOffice.office_id)
+    .where(CaseOffice.case_id == GridCase.case_id, CaseOffice.released_at.is_(None))
+    .scalar_subquery()
+)
+# What a read of a case selects: every column but the geometry, the point as its coordinates
+# (no WKB to parse, no ORM object to build) and the current offices.
+CASE_READ_COLUMNS = (
+    *(column for column in _table(GridCase).columns if column.key != "geom"),
+    func.ST_X(GridCase.geom).label("lon"),
+    func.ST_Y(GridCase.geom).label("lat"),
+    CURRENT_OFFICES.label("offices"),
+)
+# The keys of a read row that are a case's own columns, the names of its mapped attributes.
+CASE_READ_KEYS = tuple(column.key for column in CASE_READ_COLUMNS[:-3])
+_CASE_READ = select(*CASE_READ_COLUMNS)
+# The requester beside a case (a LEFT JOIN: `requester_case_id` is null without one).
+REQUESTER_COLUMNS = tuple(
+    column.label(f"requester_{column.key}")
+    for column in _table(CaseRequester).columns
+    if column.key != "created_at"
+)
+
+
+def case_read_row(
+    session: Session, *, case_id: int, visibility: Visibility, with_requester: bool
+) -> Row[Any] | None:
+    """The case's read row if the caller sees it, with its requester's columns when asked."""
+    statement = _CASE_READ.where(GridCase.case_id == case_id, _visible(visibility))
+    if with_requester:
+        statement = statement.add_columns(*REQUESTER_COLUMNS).outerjoin(
+            CaseRequester, CaseRequester.case_id == GridCase.case_id
+        )
+    return session.execute(statement).one_or_none()
+
+
 def get_case(
     session: Session, *, case_id: int, visibility: Visibility, for_update: bool = False
 ) -> GridCase | None:
@@ -138,9 +201,10 @@ def get_case(
     return session.scalars(statement).one_or_none()
 
 
-def cases_by_id(session: Session, case_ids: Collection[int]) -> list[GridCase]:
-    """The cases of these ids (any scope: for what the system itself sends)."""
-    return list(session.scalars(select(GridCase).where(GridCase.case_id.in_(sorted(case_ids)))))
+def cases_by_id(session: Session, case_ids: Collection[int]) -> list[Row[Any]]:
+    """The read rows of the cases of these ids (any scope: for what the system itself sends)."""
+    statement = _CASE_READ.where(GridCase.case_id.in_(sorted(case_ids)))
+    return list(session.execute(statement))
 
 
 def bump_version(session: Session, *, case_id: int, version: int) -> bool:
@@ -386,22 +450,22 @@ def case_page(
     after: int | None,
     limit: int,
     offset: int = 0,
-) -> list[GridCase]:
-    """Cases ordered by `sort` (then case_id), after a case_id: keyset paging that goes on
-    from where that case stands in the order now; or from an offset."""
+) -> list[Row[Any]]:
+    """The read rows of cases ordered by `sort` (then case_id), after a case_id: keyset paging
+    that goes on from where that case stands in the order now; or from an offset."""
     conditions = _conditions(visibility, where)
     key = _sort_key(GridCase, sort)
     if after is not None:
         conditions.append(_after(key, sort=sort, after=after, descending=descending))
     order = (key, GridCase.case_id) if sort != "case_id" else (key,)
     statement = (
-        select(GridCase)
-        .where(and_(*conditions))
+        _CASE_READ.where(and_(*conditions))
         .order_by(*(column.desc() if descending else column.asc() for column in order))
-        .offset(offset)
         .limit(limit)
     )
-    return list(session.scalars(statement))
+    if offset:
+        statement = statement.offset(offset)
+    return list(session.execute(statement))
 
 
 def case_count(session: Session, *, visibility: Visibility, where: CaseFilter) -> int:
@@ -548,35 +612,12 @@ def add_requester(session: Session, *, case_id: int, values: dict[str, Any], at:
     session.execute(insert(CaseRequester).values(case_id=case_id, created_at=at, **values))
 
 
-def requester(session: Session, *, case_id: int) -> CaseRequester | None:
-    return session.get(CaseRequester, case_id)
-
-
 # ----------------------------------------------------------------------------- offices
 
 
 def offices_by_code(session: Session, codes: Collection[str]) -> dict[str, Office]:
     statement = select(Office).where(Office.code.in_(sorted(set(codes))))
     return {office.code: office for office in session.scalars(statement)}
-
-
-def current_offices(session: Session, *, case_ids: Collection[int]) -> list[Row[Any]]:
-    """The offices cases are dispatched to now: case_id, office, role; lead first."""
-    statement = (
-        select(
-            CaseOffice.case_id,
-            CaseOffice.office_id,
-            Office.code.label("office_code"),
-            Office.name.label("office_name"),
-            CaseOffice.role,
-            CaseOffice.assigned_at,
-            CaseOffice.arrived_at,
-        )
-        .join(Office, Office.office_id == CaseOffice.office_id)
-        .where(CaseOffice.case_id.in_(sorted(case_ids)), CaseOffice.released_at.is_(None))
-        .order_by(CaseOffice.case_id, CaseOffice.role.desc(), Office.code)
-    )
-    return list(session.execute(statement))
 
 
 def lead_office_id(session: Session, *, case_id: int) -> int | None:

@@ -308,14 +308,10 @@ def duplicate_candidates(
 def read_case(case_id: CaseId, caller: CallerDep, session: ReadSessionDep, at: Now) -> Response:
     """案件 / A case in the caller's scope, with its ETag and the actions the caller may take
     on it now (`allowed_actions`)."""
-    case = callers.visible_case(session, caller=caller, case_id=case_id)
-    read = reads.case_read(session, case=case, now=at)
-    detail = CaseDetailRead(
-        **dict(read),
-        allowed_actions=allowed.allowed_actions(session, caller=caller, case=case),
-        requester=reads.requester_read(session, caller=caller, case=case),
-    )
-    return model_response(detail, headers=_etag(read))
+    row = reads.detail_row(session, caller=caller, case_id=case_id)
+    permitted = allowed.allowed_actions(session, caller=caller, case=row)
+    detail = reads.case_detail(row=row, allowed_actions=permitted, now=at)
+    return model_response(detail, headers=_etag(detail))
 
 
 @router.get("/{case_id}/events", responses=problems(Unauthorized, NotFound, InvalidInput))

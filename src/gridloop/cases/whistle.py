@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from gridloop.cases import repository
 from gridloop.cases.action_context import ActionContext
-from gridloop.cases.callers import Caller, visible_case
-from gridloop.cases.models import CaseSummons, GridCase
+from gridloop.cases.callers import Caller, CaseFacts, visible_case
+from gridloop.cases.models import CaseSummons
 from gridloop.cases.schemas import NoteBody, SummonsRead, WhistleBody, WhistleRead
 from gridloop.errors import ActionNotAllowed, invalid_field
 from gridloop.org import service as org_service
@@ -69,13 +69,13 @@ def _covering(step: ActionContext, department_types: list[str]) -> list[str]:
     return [covering[kind].code for kind in department_types]
 
 
-def report_in_refusal(session: Session, caller: Caller, case: GridCase) -> str | None:
+def report_in_refusal(session: Session, caller: Caller, case: CaseFacts) -> str | None:
     """Why the caller's office cannot report in at this case now; None when it can."""
     answer = _awaited_summons(session, caller, case)
     return answer if isinstance(answer, str) else None
 
 
-def _awaited_summons(session: Session, caller: Caller, case: GridCase) -> CaseSummons | str:
+def _awaited_summons(session: Session, caller: Caller, case: CaseFacts) -> CaseSummons | str:
     """The summons of the caller's office that waits for it to report in, or why there is none."""
     office_id = None if caller.user is None else caller.user.office_id
     summons = (
