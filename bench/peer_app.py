@@ -12,12 +12,15 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Query
+from fastapi import FastAPI, Header, HTTPException, Query, Response
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from sqlalchemy.engine import make_url
 
+from gridloop.geo.layers import Layer
 from gridloop.geo.repository import LOCATE_SQL
+from gridloop.geo.tiles import TILE_LAYERS
+from gridloop.geo.tiles_repository import BUFFER, EXTENT, tile_sql
 
 _url = make_url(os.environ["GRIDLOOP_DATABASE_URL"]).set(drivername="postgresql")
 pool = ConnectionPool(
@@ -32,7 +35,20 @@ USER_SQL = (
     "SELECT u.user_id, u.role FROM app_user u JOIN access_token t ON t.user_id = u.user_id "
     "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active"
 )
-LOCATE = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", str(LOCATE_SQL))
+
+
+def _psycopg(sql: str) -> str:
+    """A statement with `:name` parameters as psycopg's `%(name)s`."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+LOCATE = _psycopg(str(LOCATE_SQL))
+# Each layer's tile statement with and without its labels, as gridloop sends them.
+TILES = {
+    (layer, labels): _psycopg(tile_sql(spec.table, spec.columns, labels=labels))
+    for layer, spec in TILE_LAYERS.items()
+    for labels in (False, True)
+}
 # gridloop's statements for the auditor (who sees every case), as it sends them.
 OFFICES = (
     "(SELECT json_agg(json_build_object('office_code', office.code, 'office_name', office.name, "
@@ -173,3 +189,23 @@ def list_cases(limit: Annotated[int, Query()] = 50, authorization: Auth = None) 
     now = datetime.now(UTC)
     items = [case_json(row, now) for row in rows[:limit]]
     return {"items": items, "next_after": items[-1]["case_id"] if len(rows) > limit else None}
+
+
+@app.get("/tiles/{layer}/{z}/{x}/{y}.mvt")
+def tile(layer: Layer, z: int, x: int, y: int, authorization: Auth = None) -> Response:
+    spec = TILE_LAYERS[layer]
+    labels = z >= spec.label_min_zoom
+    params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": layer.value}
+    if labels:
+        params["labels"] = f"{layer.value}-labels"
+    with pool.connection() as conn, conn.cursor() as cur:
+        check_token(cur, authorization)
+        row = None if z < spec.min_zoom else cur.execute(TILES[layer, labels], params).fetchone()
+        data = bytes(row[0]) if row else b""
+    headers = {
+        "ETag": '"' + hashlib.sha256(data).hexdigest()[:32] + '"',
+        "Cache-Control": "private, max-age=60",
+    }
+    if not data:
+        return Response(status_code=204, headers=headers)
+    return Response(data, media_type="application/vnd.mapbox-vector-tile", headers=headers)

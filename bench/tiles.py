@@ -5,15 +5,17 @@ district's map (长宁区, the files `gridloop seed demo` imports) and a synthet
 `--grids` unit grids (default 36500), each through the real import. For each district, the
 tiles of every layer at zooms 12–17 over its extent (from the layer's least zoom: below it the
 service answers 204 without SQL; at most `--per-zoom` of each layer and zoom, drawn at random)
-make the tile list. In each of `--rounds` rounds, the two sides take turns (each first in every
-other round, so that the load of other work on the machine falls on both): one keep-alive
-client fetches the list, shuffled, from the real server (`gridloop serve`, one worker) with an
-auditor's token after `--warmup` untimed tiles, and pgbench runs the tile SQL of
+make the tile list. In each of `--rounds` rounds, the three sides take turns (each first in
+turn, so that the load of other work on the machine falls on all): one keep-alive client
+fetches the list, shuffled, from the real server (`gridloop serve`, one worker) with an
+auditor's token after `--warmup` untimed tiles; the same from the plain FastAPI peer of
+`peer_app.py` (the same token check and tile SQL on a psycopg pool, nothing else: what any
+FastAPI service costs); and pgbench runs the tile SQL of
 `geo/tiles_repository.py` on the same list for `--pgbench-seconds` (one client, prepared; one
 script per layer and zoom, weighted by its share of the list, each transaction reading its
 tile's x and y from a table of the list first). It prints p50 and p99 per tile by layer and zoom
 and overall, and HTTP's throughput as a share of pgbench's, against the goals (p99 < 30 ms per
-tile, HTTP ≥ 50 %).
+tile, HTTP ≥ 50 %), with the peer's share beside it.
 
 Run: `.venv/bin/python bench/tiles.py` (quick: `--grids 2000 --per-zoom 10 --rounds 1`).
 """
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from locate import import_district
-from peer import district_extent
+from peer import district_extent, peer_server
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -273,11 +275,16 @@ class DistrictResult:
     name: str
     tiles: int
     http: HttpResult
+    peer: HttpResult
     pgbench: PgbenchRounds
 
     @property
     def ratio(self) -> float:
         return self.http.per_second / self.pgbench.tps if self.pgbench.tps else math.nan
+
+    @property
+    def peer_ratio(self) -> float:
+        return self.peer.per_second / self.pgbench.tps if self.pgbench.tps else math.nan
 
 
 def district_rows(result: DistrictResult) -> list[Row]:
@@ -300,6 +307,18 @@ def district_rows(result: DistrictResult) -> list[Row]:
             f"{name}: HTTP / pgbench",
             f"{result.ratio:.0%}",
             f"≥ {RATIO_GOAL:.0%}: {verdict(result.ratio >= RATIO_GOAL)}",
+        ),
+        (
+            f"{name}: plain FastAPI peer p50 / mean",
+            f"{ms(result.peer.all.pct(50))} / {ms(result.peer.all.mean)}",
+            "",
+        ),
+        (f"{name}: peer throughput (1 client)", f"{result.peer.per_second:.0f} tiles/s", ""),
+        (f"{name}: peer / pgbench", f"{result.peer_ratio:.0%}", ""),
+        (
+            f"{name}: gridloop / peer, mean per tile",
+            f"{result.http.all.mean / result.peer.all.mean:.2f}x",
+            "",
         ),
     ]
     for group in sorted(result.http.by_group, key=lambda g: (g[0].value, g[1])):
@@ -360,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scratch_database(admin, DATABASE, keep=args.keep) as (url, engine),
         tempfile.TemporaryDirectory(prefix="gridloop-bench-", ignore_cleanup_errors=True) as tmp,
         Server(url, Path(tmp) / "server.log") as server,
+        peer_server(url, Path(tmp) / "peer.log") as peer,
     ):
         workdir = Path(tmp)
         for name in DISTRICTS:
@@ -377,34 +397,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.env["GRIDLOOP_SWEEP_INTERVAL_SECONDS"] = "0"
         log(f"starting the server: {' '.join(server.command)}")
         server.start()
+        peer.start()
         for name, tile_set in lists.items():
             store_list(engine, tile_set)
             result = DistrictResult(
-                name, len(tile_set), HttpResult(), pgbench_scripts(tile_set, workdir / name)
+                name,
+                len(tile_set),
+                HttpResult(),
+                HttpResult(),
+                pgbench_scripts(tile_set, workdir / name),
             )
-            # The two sides take turns, each first in every other round, so that the load of
-            # other work on the machine falls on both.
+            # The sides take turns, each first in turn, so that the load of other work on the
+            # machine falls on all.
             for number in range(args.rounds):
-                sides = ["http", "pgbench"] if number % 2 == 0 else ["pgbench", "http"]
+                sides = ["http", "peer", "pgbench"]
+                sides = sides[number % 3 :] + sides[: number % 3]
                 for side in sides:
                     log(f"{name}, round {number + 1}: {side}, {len(tile_set)} tiles")
-                    if side == "http":
-                        fetch_tiles(
-                            server,
-                            token,
-                            tile_set,
-                            warmup=args.warmup,
-                            seed=args.seed + number,
-                            into=result.http,
-                        )
-                    else:
+                    if side == "pgbench":
                         run_round(url, result.pgbench, args.pgbench_seconds, workdir / name)
+                        continue
+                    fetch_tiles(
+                        server if side == "http" else peer,
+                        token,
+                        tile_set,
+                        warmup=args.warmup,
+                        seed=args.seed + number,
+                        into=result.http if side == "http" else result.peer,
+                    )
             results.append(result)
         server.stop()
+        peer.stop()
         unexpected = {
             code: n
             for result in results
-            for code, n in result.http.statuses.items()
+            for side in (result.http, result.peer)
+            for code, n in side.statuses.items()
             if code not in (200, 204)
         }
         if unexpected:
