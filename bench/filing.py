@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -118,6 +119,16 @@ def filing(point: Point, index: int) -> dict[str, Any]:
 
 
 def capture_scripts(url: str, key: str, points: Sequence[Point], workdir: Path) -> list[Path]:
+    """File once per point, recording every statement; one pgbench script each.
+
+    In a process of its own: the app keeps a listener connected to the database for as long as
+    its process runs, and the database can be copied for pgbench only once nobody is connected.
+    """
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_capture_in_process, (url, key, list(points), workdir))
+
+
+def _capture_in_process(url: str, key: str, points: Sequence[Point], workdir: Path) -> list[Path]:
     """File once per point in process, recording every statement; one pgbench script each."""
     os.environ["GRIDLOOP_DATABASE_URL"] = url
     from gridloop.app import create_app

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -27,6 +27,8 @@ from sqlalchemy.sql.elements import TextClause
 from gridloop import metrics
 from gridloop.config import get_settings
 from gridloop.errors import DomainError
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -143,6 +145,22 @@ def _end(session: Session, commit: bool) -> None:
 
 # scope="function": the commit runs before the response leaves, so nothing acknowledged is lost.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def committed(session: Session, work: Callable[[], T]) -> T:
+    """`work`'s result once the request's transaction is committed, both in one worker thread.
+
+    For an `async` write route: a sync route's work runs in one worker thread and the session
+    dependency's commit in another, two thread hops; this is one. A `DomainError` from `work`
+    commits nothing and the dependency rolls back, as for a sync route.
+    """
+
+    def work_and_commit() -> T:
+        result = work()
+        session.commit()
+        return result
+
+    return await anyio.to_thread.run_sync(work_and_commit)
 
 
 # ----------------------------------------------------------------------------- read sessions

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+import anyio
 import pytest
-from sqlalchemy import Engine, create_engine, delete, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gridloop.auth.models import User
-from gridloop.db import WriteInReadSession, get_engine, get_read_sessionmaker, ping_idle_connections
+from gridloop.db import (
+    WriteInReadSession,
+    committed,
+    get_engine,
+    get_read_sessionmaker,
+    ping_idle_connections,
+)
+from gridloop.errors import NotFound
 
 
 def test_service_connections_run_without_jit(engine: Engine) -> None:
@@ -109,3 +118,45 @@ def test_a_closed_read_session_leaves_its_connection_idle(engine: Engine) -> Non
             text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
         ).scalar_one()
     assert state == "idle"  # not "idle in transaction": nothing was begun
+
+
+# ----------------------------------------------------------------------------- write routes
+
+
+def transaction_status(engine: Engine, xid: int) -> str:
+    with engine.connect() as connection:
+        status = connection.execute(text("SELECT txid_status(:xid)"), {"xid": xid}).scalar_one()
+    return str(status)
+
+
+def test_committed_runs_the_work_and_its_commit_in_one_worker_thread(engine: Engine) -> None:
+    threads: list[int] = []
+    with Session(engine) as session:
+        event.listen(session, "after_commit", lambda _: threads.append(threading.get_ident()))
+
+        def work() -> int:
+            threads.append(threading.get_ident())
+            return int(session.execute(text("SELECT txid_current()")).scalar_one())
+
+        xid = anyio.run(committed, session, work)
+
+        assert not session.in_transaction()  # the session dependency has nothing left to end
+    worker, committer = threads
+    assert worker == committer != threading.get_ident()
+    assert transaction_status(engine, xid) == "committed"
+
+
+def test_a_domain_error_in_committed_work_commits_nothing(engine: Engine) -> None:
+    xids: list[int] = []
+    with Session(engine) as session:
+
+        def work() -> None:
+            xids.append(int(session.execute(text("SELECT txid_current()")).scalar_one()))
+            raise NotFound("nothing here")
+
+        with pytest.raises(NotFound):
+            anyio.run(committed, session, work)
+
+        assert session.in_transaction()  # left to the session dependency, which rolls back
+        session.rollback()
+    assert transaction_status(engine, xids[0]) == "aborted"

@@ -28,9 +28,8 @@ from gridloop.cases.schemas import (
     DuplicateQuery,
     PointCreate,
 )
-from gridloop.cases.workflow import Action, Actor
+from gridloop.cases.workflow import Action, Actor, Status
 from gridloop.errors import Forbidden, OutsideYourGrids, invalid_field
-from gridloop.geo import geojson
 from gridloop.geo import service as geo_service
 from gridloop.geo.schemas import LocateRead
 
@@ -62,21 +61,29 @@ def file_case(
     if limits is not None:
         calendar = calendar_service.work_calendar(session)
         register_due_at = deadlines.due(now, limits.register, calendar=calendar)
-    # Looked for before the insert, so the new case is not among them.
-    candidates = _nearby_open_cases(
-        session, location=location, item_code=body.item_code, now=now, visibility=None
-    )
-    case = repository.insert_case(
+    status = workflow.next_status(None, Action.FILE)
+    assert status is not None  # the workflow's table files every case into one status
+    case, candidates = repository.file_case(
         session,
-        {
+        values={
             **_where(location),
-            **_what(body, source),
+            **_what(body, source, status),
             "reported_by_user_id": caller.user_id,
             "reported_by_api_key_id": caller.api_key_id,
             "reported_at": now,
             "register_due_at": register_due_at,
             "updated_at": now,
         },
+        event=events.values(
+            district_code=location.district.code,
+            to_status=status,
+            caller=caller,
+            action=Action.FILE,
+            from_status=None,
+            payload={"source": source.value, "item_code": body.item_code},
+            at=now,
+        ),
+        **_duplicate_rule(location, now),
     )
     if body.requester is not None:
         repository.add_requester(
@@ -85,16 +92,6 @@ def file_case(
             values=body.requester.model_dump(exclude_none=True),
             at=now,
         )
-    payload = {"source": source.value, "item_code": body.item_code}
-    events.record(
-        session,
-        case=case,
-        caller=caller,
-        action=Action.FILE,
-        from_status=None,
-        payload=payload,
-        at=now,
-    )
     return CaseFiledRead(
         # A new case is dispatched to no office yet.
         **read_of(case, now).model_dump(),
@@ -136,13 +133,20 @@ def _nearby_open_cases(
     when None); nearest first."""
     return repository.duplicate_candidates(
         session,
-        lon=location.point.lon,
-        lat=location.point.lat,
         item_code=item_code,
-        since=now - repository.DUPLICATE_WINDOW,
-        statuses=[status.value for status in workflow.OPEN_STATUSES],
         visibility=visibility,
+        **_duplicate_rule(location, now),
     )
+
+
+def _duplicate_rule(location: LocateRead, now: datetime) -> dict[str, Any]:
+    """Where and since when the duplicate rule looks, and for which statuses."""
+    return {
+        "lon": location.point.lon,
+        "lat": location.point.lat,
+        "since": now - repository.DUPLICATE_WINDOW,
+        "statuses": [status.value for status in workflow.OPEN_STATUSES],
+    }
 
 
 def _limits(
@@ -171,6 +175,7 @@ def _located(session: Session, *, caller: Caller, point: PointCreate) -> LocateR
 
 
 def _where(location: LocateRead) -> dict[str, Any]:
+    """The located grids of a case (its point is the located point, made by the insert)."""
     grid = location.responsibility_grid
     return {
         "district_code": location.district.code,
@@ -178,13 +183,12 @@ def _where(location: LocateRead) -> dict[str, Any]:
         "community_code": location.community.code,
         "unit_grid_code": location.unit_grid_code,
         "responsibility_grid_code": None if grid is None else grid.code,
-        "geom": geojson.point_element(location.point.lon, location.point.lat),
     }
 
 
-def _what(body: CaseCreate, source: Source) -> dict[str, Any]:
+def _what(body: CaseCreate, source: Source, status: Status) -> dict[str, Any]:
     return {
-        "status": workflow.next_status(None, Action.FILE),
+        "status": status,
         "item_code": body.item_code,
         "source": source.value,
         "description": body.description,

@@ -7,8 +7,9 @@ service cannot forget to check it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Double,
     Integer,
     Row,
+    Select,
     SQLColumnExpression,
     Table,
     Text,
@@ -110,23 +112,9 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-# Cases and events are inserted with one plain Core statement each: filing is the busiest
-# write, and the ORM's unit of work costs more than the INSERT itself. The insert of a case
-# returns what the database fills in: its id, server defaults and computed columns.
-INSERT_CASE = insert(_table(GridCase)).returning(
-    *(
-        column
-        for column in _table(GridCase).columns
-        if column.primary_key or column.server_default is not None
-    )
-)
+# Events are inserted with one plain Core statement: the ORM's unit of work costs more than the
+# INSERT itself.
 INSERT_EVENT = insert(_table(CaseEvent))
-
-
-def insert_case(session: Session, values: dict[str, Any]) -> GridCase:
-    """Insert a case from its column values; the case as stored, outside the session."""
-    filled_in = session.execute(INSERT_CASE, values).one()._mapping
-    return GridCase(**{**values, **filled_in})
 
 
 def _json_object(**fields: SQLColumnExpression[Any]) -> ColumnElement[Any]:
@@ -256,6 +244,106 @@ DUPLICATE_CANDIDATES = (
 DUPLICATE_CANDIDATES_OF_ITEM = DUPLICATE_CANDIDATES.where(
     GridCase.item_code == bindparam("item_code")
 )
+
+
+# ----------------------------------------------------------------------------- filing
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open case that a new one may repeat (a row of the duplicate search)."""
+
+    case_id: int
+    status: str
+    item_code: str | None
+    description: str | None
+    reported_at: datetime
+    distance_m: float
+
+
+# What the database fills in when a case is inserted: its id, server defaults and computed
+# columns; and its point, made from the filing's (lon, lat).
+_FILLED_IN = tuple(
+    column.name
+    for column in _table(GridCase).columns
+    if column.primary_key or column.server_default is not None
+)
+_CANDIDATE = tuple(field.name for field in fields(Candidate))
+
+
+@lru_cache(maxsize=16)
+def _filing(columns: tuple[str, ...], event_columns: tuple[str, ...], of_item: bool) -> Select[Any]:
+    """Filing as one statement: the duplicate search, the case (its point the search's), its
+    event (of the new case's id). One row per candidate, nearest first, each with the case's
+    filled-in columns; one row with no candidate when there is none.
+
+    All three share one snapshot, taken before the insert: the new case is never its own
+    candidate. The event's triggers (the outbox, the rollups) fire after the statement, when
+    the case is there, as they would after two statements.
+    """
+    cases, case_events = _table(GridCase), _table(CaseEvent)
+    search = (DUPLICATE_CANDIDATES_OF_ITEM if of_item else DUPLICATE_CANDIDATES).cte("candidates")
+    filed = (
+        insert(cases)
+        .values(
+            {
+                **{name: bindparam(f"case_{name}", type_=cases.c[name].type) for name in columns},
+                "geom": _POINT,
+            }
+        )
+        .returning(*(cases.c[name] for name in (*_FILLED_IN, "geom")))
+        .cte("filed")
+    )
+    event_values = [
+        bindparam(f"event_{name}", type_=case_events.c[name].type) for name in event_columns
+    ]
+    appended = (
+        insert(case_events)
+        .from_select(["case_id", *event_columns], select(filed.c.case_id, *event_values))
+        .cte("appended")
+    )
+    return (
+        select(filed, *(search.c[name].label(f"candidate_{name}") for name in _CANDIDATE))
+        .select_from(filed.outerjoin(search, true()))
+        .order_by(search.c.distance_m, search.c.case_id)
+        .add_cte(appended)
+    )
+
+
+def file_case(
+    session: Session,
+    *,
+    values: dict[str, Any],
+    event: dict[str, Any],
+    lon: float,
+    lat: float,
+    since: datetime,
+    statuses: Collection[str],
+) -> tuple[GridCase, list[Candidate]]:
+    """Insert a case at the WGS-84 point (lon, lat) from its other column values, and its event
+    from the event's column values but its case; in the same round trip, list the duplicate
+    candidates as `duplicate_candidates` would just before: cases in `statuses` of the case's
+    item (any item when it has none) within 50 m, reported since `since`. The case as stored,
+    outside the session, and the candidates nearest first."""
+    statement = _filing(tuple(values), tuple(event), values.get("item_code") is not None)
+    params: dict[str, Any] = {
+        "lon": lon,
+        "lat": lat,
+        "statuses": list(statuses),
+        "since": since,
+        "item_code": values.get("item_code"),
+        **{f"case_{name}": value for name, value in values.items()},
+        **{f"event_{name}": value for name, value in event.items()},
+    }
+    rows = session.execute(statement, params).all()
+    filled_in = rows[0]._mapping
+    case = GridCase(**{**values, **{name: filled_in[name] for name in (*_FILLED_IN, "geom")}})
+    candidates = [
+        Candidate(*(row._mapping[f"candidate_{name}"] for name in _CANDIDATE))
+        for row in rows
+        if row._mapping["candidate_case_id"] is not None
+    ]
+    return case, candidates
 
 
 def duplicate_candidates(

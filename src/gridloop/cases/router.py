@@ -59,7 +59,7 @@ from gridloop.cases.schemas import (
     WhistleRead,
 )
 from gridloop.cases.workflow import Action, actors_of
-from gridloop.db import ReadSessionDep, SessionDep
+from gridloop.db import ReadSessionDep, SessionDep, committed
 from gridloop.errors import (
     ActionNotAllowed,
     BadRequest,
@@ -171,7 +171,7 @@ def _etag(case: CaseRead) -> dict[str, str]:
         ),
     },
 )
-def file_case(
+async def file_case(
     body: CaseCreate,
     caller: CallerDep,
     session: SessionDep,
@@ -189,13 +189,18 @@ def file_case(
         headers = {**_etag(filed), "Location": f"/cases/{filed.case_id}"}
         return StoredResponse(201, filed.model_dump(mode="json"), headers)
 
-    return _idempotent(
+    return await committed(
         session,
-        caller=caller,
-        key=idempotency_key,
-        fingerprint=lambda: idempotency.fingerprint("POST", "/cases", body.model_dump(mode="json")),
-        at=at,
-        run=run,
+        lambda: _idempotent(
+            session,
+            caller=caller,
+            key=idempotency_key,
+            fingerprint=lambda: idempotency.fingerprint(
+                "POST", "/cases", body.model_dump(mode="json")
+            ),
+            at=at,
+            run=run,
+        ),
     )
 
 

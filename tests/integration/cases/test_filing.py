@@ -184,3 +184,19 @@ def test_a_report_without_item_lists_nearby_cases_of_any_item(
     second = client.post("/cases", json=report(item=None), headers=world["hotline"]).json()
 
     assert [c["case_id"] for c in second["duplicate_candidates"]] == [first["case_id"]]
+
+
+def test_candidates_come_nearest_first_and_the_new_case_reads_as_stored(world: World) -> None:
+    farther = file_case(world, lon_lat=_nearby(40))
+    nearer = file_case(world, lon_lat=_nearby(10))
+    nearest = file_case(world, lon_lat=_nearby(-5))
+    world.clock.now = T0 + timedelta(minutes=5)
+
+    filed = file_case(world)
+
+    candidates = [c["case_id"] for c in filed["duplicate_candidates"]]
+    assert candidates == [nearest["case_id"], nearer["case_id"], farther["case_id"]]
+    stored = world.client.get(f"/cases/{filed['case_id']}", headers=world["ins1"]).json()
+    assert {name: stored[name] for name in filed if name != "duplicate_candidates"} == {
+        name: value for name, value in filed.items() if name != "duplicate_candidates"
+    }
