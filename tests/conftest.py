@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridloop import localdb, migrations
 from gridloop.config import get_settings
-from gridloop.db import get_engine, get_sessionmaker
+from gridloop.db import get_engine, get_read_sessionmaker, get_sessionmaker
 
 # One database per run, so two runs on one server do not drop each other's.
 TEST_DATABASE = f"gridloop_test_{os.getpid()}"
@@ -27,6 +27,7 @@ def _reset_caches() -> None:
     get_settings.cache_clear()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    get_read_sessionmaker.cache_clear()
 
 
 @pytest.fixture(scope="session")

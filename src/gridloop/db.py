@@ -187,7 +187,7 @@ class WriteInReadSession(RuntimeError):
 def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     """Make the factory's sessions refuse what autocommit cannot do: every INSERT, UPDATE,
     DELETE and flush, and streamed results (a server-side cursor lives in a transaction)."""
-    event.listen(factory, "do_orm_execute", _refuse_writes)
+    event.listen(factory, "do_orm_execute", _refuse_in_autocommit)
     event.listen(factory, "before_flush", _refuse_flush)
     return factory
 
@@ -195,7 +195,7 @@ def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
 _READS = ("SELECT", "WITH")
 
 
-def _refuse_writes(state: ORMExecuteState) -> None:
+def _refuse_in_autocommit(state: ORMExecuteState) -> None:
     statement = state.statement
     if isinstance(statement, TextClause):
         writes = not statement.text.lstrip()[:6].upper().startswith(_READS)
