@@ -260,30 +260,27 @@ def main() -> int:
             server.start()
             webhook_id = subscribe(engine, receiver.url)
             request_of = filing_request(key, points, seed=None)
-            off: list[float] = []
-            on: list[float] = []
-            for round_ in range(args.rounds):
-                set_enabled(engine, webhook_id, enabled=False)
-                log(f"round {round_ + 1}: filing with webhooks off for {args.closed_seconds} s")
+
+            def filings_per_second(round_: int, webhooks: str) -> float:
+                seconds = args.closed_seconds
+                log(f"round {round_ + 1}: filing with webhooks {webhooks} for {seconds} s")
                 result = closed_loop(
                     server.port,
                     request_of,
                     clients=args.clients,
-                    seconds=args.closed_seconds,
+                    seconds=seconds,
                     warmup=2.0,
                 )
-                off.append(result.per_second)
+                return result.per_second
+
+            off: list[float] = []
+            on: list[float] = []
+            for round_ in range(args.rounds):
+                set_enabled(engine, webhook_id, enabled=False)
+                off.append(filings_per_second(round_, "off"))
                 set_enabled(engine, webhook_id, enabled=True)
                 with worker(url, workdir / "worker.log"):
-                    log(f"round {round_ + 1}: filing with webhooks on for {args.closed_seconds} s")
-                    result = closed_loop(
-                        server.port,
-                        request_of,
-                        clients=args.clients,
-                        seconds=args.closed_seconds,
-                        warmup=2.0,
-                    )
-                    on.append(result.per_second)
+                    on.append(filings_per_second(round_, "on"))
                     while pending(engine):
                         time.sleep(0.2)
             log(f"filing {args.rate:g}/s for {args.seconds:g} s with the worker delivering")
