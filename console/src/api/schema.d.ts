@@ -9517,11 +9517,6 @@ export interface operations {
     counted_cases_reports_cases_get: {
         parameters: {
             query: {
-                group_by?: components["schemas"]["GroupBy"];
-                /** @description the row's key; left out: the row of cases without one */
-                key?: string | null;
-                /** @description a count of the report rows (`GET /reports/definitions`) */
-                count: string;
                 /** @description first local day reported, inclusive */
                 from: string;
                 /** @description last local day reported, inclusive */
@@ -9530,6 +9525,11 @@ export interface operations {
                 street_code?: string | null;
                 /** @description only cases of this lead office */
                 office_code?: string | null;
+                group_by?: components["schemas"]["GroupBy"];
+                /** @description the row's key; left out: the row of cases without one */
+                key?: string | null;
+                /** @description a count of the report rows (`GET /reports/definitions`) */
+                count: string;
                 /** @description case_id of the last case of the page before, to go on after */
                 after?: number | null;
                 limit?: number;
@@ -9619,8 +9619,6 @@ export interface operations {
     indicator_report_reports_indicators_get: {
         parameters: {
             query: {
-                group_by?: components["schemas"]["GroupBy"];
-                period?: components["schemas"]["Period"];
                 /** @description first local day reported, inclusive */
                 from: string;
                 /** @description last local day reported, inclusive */
@@ -9629,6 +9627,8 @@ export interface operations {
                 street_code?: string | null;
                 /** @description only cases of this lead office */
                 office_code?: string | null;
+                group_by?: components["schemas"]["GroupBy"];
+                period?: components["schemas"]["Period"];
                 /** @description json, csv, xlsx, or geojson (geographic groups: district, street, community, responsibility_grid, unit_grid) */
                 format?: string;
                 /** @description JSON: each row also carries its group's indicators one period before (`previous`, 环比) and in the same period a year before (`year_before`, 同比) */
@@ -9759,8 +9759,6 @@ export interface operations {
     three_rates_reports_three_rates_get: {
         parameters: {
             query: {
-                group_by?: components["schemas"]["GroupBy"];
-                period?: components["schemas"]["Period"];
                 /** @description first local day reported, inclusive */
                 from: string;
                 /** @description last local day reported, inclusive */
@@ -9769,6 +9767,8 @@ export interface operations {
                 street_code?: string | null;
                 /** @description only cases of this lead office */
                 office_code?: string | null;
+                group_by?: components["schemas"]["GroupBy"];
+                period?: components["schemas"]["Period"];
             };
             header?: never;
             path?: never;

@@ -15,11 +15,10 @@ from gridloop.strict import IsoDate, QueryBool
 ReportFormat = Annotated[str, Field(pattern="^(json|csv|xlsx|geojson)$")]
 
 
-class RowsQuery(BaseModel):
-    """Report rows: one per group and period."""
+class ReportedCases(BaseModel):
+    """The cases a report counts: reported on these local days, of one street or lead office
+    if given."""
 
-    group_by: GroupBy = GroupBy.STREET
-    period: Period = Period.MONTH
     from_: IsoDate = Field(alias="from", description="first local day reported, inclusive")
     to: IsoDate = Field(description="last local day reported, inclusive")
     street_code: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = Field(
@@ -28,6 +27,13 @@ class RowsQuery(BaseModel):
     office_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
         default=None, description="only cases of this lead office"
     )
+
+
+class RowsQuery(ReportedCases):
+    """Report rows: one per group and period."""
+
+    group_by: GroupBy = GroupBy.STREET
+    period: Period = Period.MONTH
 
 
 class IndicatorQuery(RowsQuery):
@@ -54,7 +60,7 @@ CountCode = Annotated[
 ]
 
 
-class CountedCasesQuery(BaseModel):
+class CountedCasesQuery(ReportedCases):
     """The cases one count of one report row counts."""
 
     group_by: GroupBy = GroupBy.STREET
@@ -62,14 +68,6 @@ class CountedCasesQuery(BaseModel):
         default=None, description="the row's key; left out: the row of cases without one"
     )
     count: CountCode
-    from_: IsoDate = Field(alias="from", description="first local day reported, inclusive")
-    to: IsoDate = Field(description="last local day reported, inclusive")
-    street_code: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = Field(
-        default=None, description="only cases of this street"
-    )
-    office_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
-        default=None, description="only cases of this lead office"
-    )
     after: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="case_id of the last case of the page before, to go on after"
     )
