@@ -14,24 +14,13 @@ from tests.factories.cases import T0, World, act, file_case, image, ok, upload
 from tests.integration.cases.scratch import ScratchWorld
 from tests.integration.events.conftest import fast_settings
 from tests.integration.events.receiver import receiving
+from tests.integration.events.webhooks import subscribe, worker_running
 
 
 @pytest.fixture(scope="module")
 def worker(scratch: ScratchWorld) -> Iterator[Worker]:
-    running = Worker(scratch.sessions, fast_settings())
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    yield running
-    running.stop()
-    thread.join(timeout=10)
-    running.close()
-
-
-def _subscribe(world: World, url: str, **body: Any) -> dict[str, Any]:
-    response = world.client.post("/webhooks", json={"url": url, **body}, headers=world["adm"])
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    with worker_running(scratch.sessions, fast_settings()) as running:
+        yield running
 
 
 def _unsubscribe(world: World, hook: dict[str, Any]) -> None:
@@ -59,7 +48,7 @@ def test_filed_dispatched_and_closed_arrive_signed_and_in_order(
     committed: World, worker: Worker
 ) -> None:
     with receiving() as receiver:
-        hook = _subscribe(committed, receiver.url, events=["file", "dispatch", "close"])
+        hook = subscribe(committed, receiver.url, events=["file", "dispatch", "close"])
         case_id = _close_round(committed)
         arrived = receiver.wait_for(3)
         _unsubscribe(committed, hook)
@@ -82,7 +71,7 @@ def test_a_receiver_failing_twice_gets_the_event_three_times_with_growing_delays
     committed: World, worker: Worker
 ) -> None:
     with receiving([500, 500]) as receiver:
-        hook = _subscribe(committed, receiver.url, events=["file"])
+        hook = subscribe(committed, receiver.url, events=["file"])
         file_case(committed, "ins1")
         arrived = receiver.wait_for(3)
         deliveries = committed.client.get(
@@ -108,7 +97,7 @@ def test_a_receiver_failing_twice_gets_the_event_three_times_with_growing_delays
 
 def test_a_410_disables_the_subscription(committed: World, worker: Worker) -> None:
     with receiving([410]) as receiver:
-        hook = _subscribe(committed, receiver.url, events=["file"])
+        hook = subscribe(committed, receiver.url, events=["file"])
         file_case(committed, "ins1")
         receiver.wait_for(1)
         url = f"/webhooks/{hook['webhook_id']}"
@@ -130,7 +119,7 @@ def test_a_delivery_is_sent_again_on_request_with_the_same_webhook_id(
     committed: World, worker: Worker
 ) -> None:
     with receiving() as receiver:
-        hook = _subscribe(committed, receiver.url, events=["file"])
+        hook = subscribe(committed, receiver.url, events=["file"])
         file_case(committed, "ins1")
         receiver.wait_for(1)
         url = f"/webhooks/{hook['webhook_id']}"

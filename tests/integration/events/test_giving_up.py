@@ -3,7 +3,6 @@ its subscription with a note; a `Retry-After` is waited out."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ from tests.factories.cases import World, file_case
 from tests.integration.cases.scratch import ScratchWorld
 from tests.integration.events.conftest import fast_settings
 from tests.integration.events.receiver import receiving
+from tests.integration.events.webhooks import subscribe, worker_running
 
 WINDOW_S = 1.5
 
@@ -22,29 +22,16 @@ WINDOW_S = 1.5
 @pytest.fixture(scope="module")
 def impatient_worker(scratch: ScratchWorld) -> Iterator[Worker]:
     """A worker whose retries end after 1.5 s instead of 24 h."""
-    running = Worker(scratch.sessions, fast_settings(webhook_retry_hours=WINDOW_S / 3600))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    yield running
-    running.stop()
-    thread.join(timeout=10)
-    running.close()
-
-
-def _subscribe(world: World, url: str) -> dict[str, Any]:
-    response = world.client.post(
-        "/webhooks", json={"url": url, "events": ["file"]}, headers=world["adm"]
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    settings = fast_settings(webhook_retry_hours=WINDOW_S / 3600)
+    with worker_running(scratch.sessions, settings) as running:
+        yield running
 
 
 def test_a_receiver_failing_for_the_whole_window_disables_the_subscription(
     committed: World, impatient_worker: Worker
 ) -> None:
     with receiving(configure=lambda r: setattr(r, "then", 503)) as receiver:
-        hook = _subscribe(committed, receiver.url)
+        hook = subscribe(committed, receiver.url, events=["file"])
         file_case(committed, "ins1")
         url = f"/webhooks/{hook['webhook_id']}"
         deadline = time.monotonic() + 15
@@ -69,7 +56,7 @@ def test_a_retry_after_is_waited_out(committed: World, impatient_worker: Worker)
         receiver.extra_headers = {"Retry-After": "1"}
 
     with receiving(configure=answer_429_once) as receiver:
-        hook = _subscribe(committed, receiver.url)
+        hook = subscribe(committed, receiver.url, events=["file"])
         file_case(committed, "ins1")
         arrived = receiver.wait_for(2)
         committed.client.delete(f"/webhooks/{hook['webhook_id']}", headers=committed["adm"])
