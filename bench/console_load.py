@@ -32,14 +32,13 @@ import httpx2
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
 from sqlalchemy import text
 
-from gridloop import console
-
 from filing import grid_points, gridloop_command
 from harness import (
     admin_url,
     host_summary,
     log,
     print_table,
+    require_console,
     run,
     served_database,
     this_command,
@@ -192,8 +191,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if not (console.DIST / "index.html").is_file():
-        raise RuntimeError("the console is not built: run `make console` first")
+    require_console()
     admin = admin_url()
     log(f"creating database {DATABASE} (dropped first)")
     with served_database(admin, DATABASE, keep=args.keep) as (url, engine, server):

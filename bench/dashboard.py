@@ -32,15 +32,15 @@ from typing import Any
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from sqlalchemy import Engine, text
 
-from gridloop import console
-
 from console_load import CHROMIUM_ARGS, chromium, token_of
 from filing import gridloop_command
 from harness import (
     admin_url,
+    case_count,
     host_summary,
     log,
     print_table,
+    require_console,
     run,
     served_database,
     this_command,
@@ -196,8 +196,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if not (console.DIST / "index.html").is_file():
-        raise RuntimeError("the console is not built: run `make console` first")
+    require_console()
     admin = admin_url()
     with served_database(admin, DATABASE, reuse=args.reuse, keep=args.keep) as (
         url,
@@ -205,8 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server,
     ):
         prepare(url, engine, args)
-        with engine.connect() as connection:
-            cases = int(connection.execute(text("SELECT count(*) FROM grid_case")).scalar_one())
+        cases = case_count(engine)
         engine.dispose()
         log(f"starting the server: {' '.join(server.command)}")
         server.start()

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import NoReturn, Self, TypeVar
 
 import httpx2
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gridloop import localdb, migrations
+from gridloop import console, localdb, migrations
 from gridloop.auth import service as auth_service
 from gridloop.auth.models import Role
 from gridloop.config import get_settings
@@ -222,6 +222,18 @@ def served_database(
         Server(url, Path(tmp) / "server.log") as server,
     ):
         yield url, engine, server
+
+
+def case_count(engine: Engine) -> int:
+    """How many cases the database holds (a reused one may hold more than asked)."""
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM grid_case")).scalar_one())
+
+
+def require_console() -> None:
+    """Fail at once, before any database work, when the console has not been built."""
+    if not (console.DIST / "index.html").is_file():
+        raise RuntimeError("the console is not built: run `make console` first")
 
 
 def issue_token(engine: Engine) -> str:

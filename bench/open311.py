@@ -46,6 +46,7 @@ from harness import (
     Latencies,
     RequestOf,
     admin_url,
+    case_count,
     closed_loop,
     host_summary,
     issue_token,
@@ -288,8 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server,
     ):
         prepare(url, engine, args)
-        with engine.connect() as connection:
-            cases = int(connection.execute(text("SELECT count(*) FROM grid_case")).scalar_one())
+        cases = case_count(engine)
         token, key = issue_token(engine), intake_key(engine)
         points = grid_points(engine, 200)
         end = datetime.now(UTC)
