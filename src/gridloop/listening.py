@@ -52,10 +52,6 @@ class Listener:
     def listening(self) -> bool:
         return self._listening.is_set()
 
-    def wait_listening(self, timeout: float) -> bool:
-        """Wait until the listener is connected; whether it is."""
-        return self._listening.wait(timeout)
-
     def _run(self) -> None:
         pause = RECONNECT_FIRST_SECONDS
         while True:
