@@ -74,7 +74,7 @@ def indicator_report(
     Scope: dispatcher — own street; liaison — own office; auditor and admin — all. Formats:
     JSON, CSV, XLSX (both streamed) and GeoJSON for geographic groups, so a map can colour them.
     """
-    report = _report_request(query)
+    report = _report_request(query, query.period)
     geojson = wants_geojson(query.format, request.headers.get("accept"))
     if geojson and query.group_by not in GEOGRAPHIC_TABLES:
         reason = (
@@ -121,14 +121,7 @@ def counted_cases(
     local days (`from`–`to`), in its group (`group_by`, `key`), counted by `count`; newest
     first, in keyset pages (`after`). Scope as for the indicator reports, and the caller's cases.
     """
-    report = service.ReportRequest(
-        group_by=query.group_by,
-        period=Period.DAY,
-        start=query.from_,
-        end=query.to,
-        street_code=query.street_code,
-        office_code=query.office_code,
-    )
+    report = _report_request(query, Period.DAY)
     page = service.counted_cases(
         session,
         user=user,
@@ -184,14 +177,15 @@ def three_rates(
     return scorecards.three_rates(
         session,
         user=user,
-        request=_report_request(query),
+        request=_report_request(query, query.period),
     )
 
 
-def _report_request(query: RowsQuery) -> service.ReportRequest:
+def _report_request(query: RowsQuery | CountedCasesQuery, period: Period) -> service.ReportRequest:
+    """The report a query asks for, by `period` (a count's cases are found by day)."""
     return service.ReportRequest(
         group_by=query.group_by,
-        period=query.period,
+        period=period,
         start=query.from_,
         end=query.to,
         street_code=query.street_code,
